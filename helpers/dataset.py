@@ -1,0 +1,123 @@
+"""Next-token training windows over a token sequence (section 2.6).
+
+An LLM learns to predict the next token. From token ids ``t`` we cut windows
+of ``max_length`` ids; the input is ``t[i : i + max_length]`` and the target is
+the same window shifted by one, ``t[i + 1 : i + max_length + 1]``. Window starts
+are ``0, stride, 2 * stride, ...`` for every ``i < len(t) - max_length`` (the
+book's ``range(0, len(t) - max_length, stride)``), so a stride smaller than
+``max_length`` makes windows overlap.
+
+Memory: the book stores one tensor per window, which for ``stride=1`` holds
+every token ``2 * max_length`` times. :class:`GPTDatasetV1` keeps the token
+ids once, as a single tensor, and slices each window from it on demand: the
+slices are views, so memory stays proportional to the number of tokens for
+any stride, and the batches are identical.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Tokenizer(Protocol):
+    """Anything with tiktoken's ``encode(text, allowed_special=...)``."""
+
+    def encode(self, text: str, *, allowed_special: set[str] | str = ...) -> list[int]: ...
+
+
+def _positive_int(value: object, name: str, hint: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value}{hint}")
+    return value
+
+
+def encode_to_tensor(text: str, tokenizer: Tokenizer) -> torch.Tensor:
+    """Token ids of ``text`` as one int64 tensor, ``<|endoftext|>`` allowed.
+
+    With tiktoken the ids go straight into a NumPy array, never through a
+    Python list (which would cost ~36 bytes per token instead of 8).
+    """
+    if hasattr(tokenizer, "encode_to_numpy"):
+        ids = tokenizer.encode_to_numpy(text, allowed_special={"<|endoftext|>"})
+        return torch.from_numpy(ids.astype(np.int64))
+    return torch.tensor(tokenizer.encode(text, allowed_special={"<|endoftext|>"}), dtype=torch.long)
+
+
+class GPTDatasetV1(Dataset):
+    """Input/target windows of ``max_length`` token ids, ``stride`` apart.
+
+    >>> import tiktoken
+    >>> ds = GPTDatasetV1("one two three four five six", tiktoken.get_encoding("gpt2"), 3, 2)
+    >>> len(ds), ds[0][0].tolist(), ds[0][1].tolist()
+    (2, [505, 734, 1115], [734, 1115, 1440])
+    """
+
+    def __init__(self, txt: str, tokenizer: Tokenizer, max_length: int, stride: int):
+        if not isinstance(txt, str):
+            raise TypeError(f"txt must be a str, got {type(txt).__name__}")
+        _positive_int(max_length, "max_length", " (the number of tokens in one window)")
+        _positive_int(stride, "stride", " (the step between window starts; 1 moves one token at a time)")
+        self.token_ids = encode_to_tensor(txt, tokenizer)
+        self.max_length = max_length
+        self.stride = stride
+        n = len(self.token_ids)
+        if n <= max_length:
+            raise ValueError(
+                f"the text has {n} tokens, but one window needs max_length + 1 = {max_length + 1} "
+                f"(max_length inputs plus the next token as the last target); "
+                f"use a longer text or a smaller max_length"
+            )
+        self._num_windows = len(range(0, n - max_length, stride))
+
+    def __len__(self) -> int:
+        return self._num_windows
+
+    def __getitem__(self, idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not -self._num_windows <= idx < self._num_windows:
+            raise IndexError(f"window {idx} out of range for a dataset of {self._num_windows} windows")
+        start = (idx % self._num_windows) * self.stride
+        window = self.token_ids[start : start + self.max_length + 1]
+        return window[:-1], window[1:]
+
+
+def create_dataloader_v1(
+    txt: str,
+    batch_size: int = 4,
+    max_length: int = 256,
+    stride: int = 128,
+    shuffle: bool = True,
+    drop_last: bool = True,
+    num_workers: int = 0,
+) -> DataLoader:
+    """A ``DataLoader`` of GPT-2-token windows of ``txt`` (the book's signature).
+
+    >>> loader = create_dataloader_v1("one two three four five six", batch_size=2,
+    ...                               max_length=2, stride=2, shuffle=False)
+    >>> next(iter(loader))[0].tolist()
+    [[505, 734], [1115, 1440]]
+    """
+    from helpers.data import gpt2_encoding
+
+    _positive_int(batch_size, "batch_size")
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    dataset = GPTDatasetV1(txt, gpt2_encoding(), max_length, stride)
+    if drop_last and len(dataset) < batch_size:
+        raise ValueError(
+            f"the text gives {len(dataset)} windows, fewer than batch_size={batch_size}, "
+            "so drop_last=True would leave no batch at all; use a smaller batch_size, "
+            "a smaller stride, or drop_last=False"
+        )
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        num_workers=num_workers,
+    )

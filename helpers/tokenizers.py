@@ -1,0 +1,142 @@
+"""Word-level tokenizers of chapter 2 (sections 2.2 to 2.4).
+
+The algorithm:
+
+1. **Split** text with a regular expression at whitespace and at punctuation,
+   keeping the punctuation marks as tokens of their own and dropping the
+   whitespace (:func:`split_text`).
+2. **Build a vocabulary**: sort the distinct tokens and number them from 0;
+   special tokens such as ``<|endoftext|>`` and ``<|unk|>`` get the largest
+   ids (:func:`build_vocab`).
+3. **Encode** by looking each token up; **decode** by joining tokens with
+   spaces and then removing the space before punctuation.
+
+``SimpleTokenizerV1`` refuses words it has never seen; ``SimpleTokenizerV2``
+maps them to ``<|unk|>``, which is why byte pair encoding (section 2.5) is
+needed to represent *any* text without losing information.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+SPLIT_PATTERN = re.compile(r'([,.:;?_!"()\']|--|\s)')
+"""Split points: single punctuation marks, the double dash, and whitespace.
+
+The capturing group makes ``re.split`` keep the punctuation as tokens."""
+
+_SPACE_BEFORE_PUNCT = re.compile(r'\s+([,.:;?!"()\'])')
+
+ENDOFTEXT = "<|endoftext|>"
+UNK = "<|unk|>"
+
+
+class UnknownTokenError(KeyError):
+    """A token is not in the vocabulary (a ``KeyError``, as a dict lookup raises)."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
+def _require_str(text: object, what: str = "text") -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a str, got {type(text).__name__}")
+    return text
+
+
+def split_text(text: str) -> list[str]:
+    """Split text into word and punctuation tokens, dropping whitespace.
+
+    >>> split_text("Hello, world. Is this-- a test?")
+    ['Hello', ',', 'world', '.', 'Is', 'this', '--', 'a', 'test', '?']
+    """
+    _require_str(text)
+    return [piece.strip() for piece in SPLIT_PATTERN.split(text) if piece.strip()]
+
+
+def build_vocab(tokens: Iterable[str], special_tokens: Sequence[str] = ()) -> dict[str, int]:
+    """Map each distinct token to an id: sorted tokens first, then the specials.
+
+    >>> build_vocab(["b", "a", "b"], special_tokens=["<|unk|>"])
+    {'a': 0, 'b': 1, '<|unk|>': 2}
+    """
+    if isinstance(tokens, str):
+        raise TypeError("build_vocab expects a list of tokens, not a str; call split_text(text) first")
+    distinct = sorted(set(tokens))
+    if not all(isinstance(t, str) for t in distinct):
+        raise TypeError("every token must be a str")
+    clash = [s for s in special_tokens if s in distinct]
+    if clash:
+        raise ValueError(f"special tokens {clash} already occur among the ordinary tokens")
+    if len(set(special_tokens)) != len(special_tokens):
+        raise ValueError(f"special tokens must be distinct, got {list(special_tokens)}")
+    return {token: i for i, token in enumerate([*distinct, *special_tokens])}
+
+
+class SimpleTokenizerV1:
+    """Encode text as ids of a fixed word vocabulary; unknown words are an error.
+
+    >>> tok = SimpleTokenizerV1(build_vocab(split_text("the cat sat.")))
+    >>> tok.encode("the cat sat.")
+    [3, 1, 2, 0]
+    >>> tok.decode([3, 1, 2, 0])
+    'the cat sat.'
+    """
+
+    def __init__(self, vocab: Mapping[str, int]):
+        if not isinstance(vocab, Mapping) or not vocab:
+            raise ValueError("vocab must be a non-empty dict of token -> id, e.g. build_vocab(tokens)")
+        ids = list(vocab.values())
+        if len(set(ids)) != len(ids):
+            raise ValueError("vocab maps two tokens to the same id; ids must be unique")
+        self.str_to_int = dict(vocab)
+        self.int_to_str = {i: s for s, i in vocab.items()}
+
+    def _lookup(self, token: str) -> int:
+        try:
+            return self.str_to_int[token]
+        except KeyError:
+            raise UnknownTokenError(
+                f"{token!r} is not in the vocabulary of {len(self.str_to_int)} tokens. "
+                "SimpleTokenizerV1 only knows words of the text it was built from; "
+                "use SimpleTokenizerV2, which maps unknown words to <|unk|>."
+            ) from None
+
+    def encode(self, text: str) -> list[int]:
+        """Split ``text`` and return the id of each token."""
+        return [self._lookup(token) for token in split_text(text)]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Join the tokens of ``ids`` with spaces, then drop spaces before punctuation."""
+        tokens = []
+        for i in ids:
+            if i not in self.int_to_str:
+                raise UnknownTokenError(
+                    f"id {i!r} is not in the vocabulary (valid ids are 0 to {len(self.int_to_str) - 1})"
+                )
+            tokens.append(self.int_to_str[i])
+        return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(tokens))
+
+
+class SimpleTokenizerV2(SimpleTokenizerV1):
+    """Like V1, but unknown words become ``<|unk|>`` instead of an error.
+
+    The vocabulary must contain ``<|unk|>``; ``<|endoftext|>`` is an ordinary
+    entry that marks the border between two unrelated texts.
+
+    >>> vocab = build_vocab(split_text("the cat sat."), special_tokens=[ENDOFTEXT, UNK])
+    >>> SimpleTokenizerV2(vocab).encode("the dog sat.")
+    [3, 5, 2, 0]
+    """
+
+    def __init__(self, vocab: Mapping[str, int]):
+        super().__init__(vocab)
+        if UNK not in self.str_to_int:
+            raise ValueError(
+                f"SimpleTokenizerV2 needs {UNK!r} in its vocabulary; "
+                f"build it with build_vocab(tokens, special_tokens=[{ENDOFTEXT!r}, {UNK!r}])"
+            )
+
+    def _lookup(self, token: str) -> int:
+        return self.str_to_int.get(token, self.str_to_int[UNK])
