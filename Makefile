@@ -5,11 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test lint notebooks
+.PHONY: lab test lint notebooks html
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(BIN)/activate
 
@@ -17,7 +16,7 @@ lab: $(BIN)/activate
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: $(BIN)/activate
-	$(BIN)/python -m pytest tests notebooks
+	$(BIN)/python -m pytest
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check helpers tests benchmarks notebooks
@@ -30,3 +29,7 @@ notebooks: $(BIN)/activate
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
+
+# Render every notebook plus README, NOTES and PROGRESS to linked static HTML.
+html: $(BIN)/activate
+	$(BIN)/python -m helpers.export build/html
