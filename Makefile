@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt
+	# Make `import helpers` work from any folder (notebook kernels start in notebooks/).
+	$(BIN)/python -c "import pathlib, site; pathlib.Path(site.getsitepackages()[0], 'llmfs-notebooks.pth').write_text('$(CURDIR)\n')"
 	touch $(BIN)/activate
 
 lab: $(BIN)/activate

@@ -177,6 +177,7 @@ def load_text(name: str) -> str:
     >>> len(load_text("the-verdict.txt"))
     20479
     """
+    _lookup(name)  # a wrong type or an unknown name fails here, with the list of known files
     if not name.endswith(".txt"):
         raise ValueError(f"{name!r} is not a text file; use data_file({name!r}) for its path")
     return data_file(name).read_text(encoding="utf-8")

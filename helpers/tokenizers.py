@@ -63,9 +63,13 @@ def build_vocab(tokens: Iterable[str], special_tokens: Sequence[str] = ()) -> di
     """
     if isinstance(tokens, str):
         raise TypeError("build_vocab expects a list of tokens, not a str; call split_text(text) first")
+    if isinstance(special_tokens, str):
+        raise TypeError(f"special_tokens must be a list of str, not a str; write special_tokens=[{special_tokens!r}]")
+    tokens = list(tokens)
+    not_str = [t for t in [*tokens, *special_tokens] if not isinstance(t, str)]
+    if not_str:
+        raise TypeError(f"every token must be a str, got {not_str[0]!r} ({type(not_str[0]).__name__})")
     distinct = sorted(set(tokens))
-    if not all(isinstance(t, str) for t in distinct):
-        raise TypeError("every token must be a str")
     clash = [s for s in special_tokens if s in distinct]
     if clash:
         raise ValueError(f"special tokens {clash} already occur among the ordinary tokens")
