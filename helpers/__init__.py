@@ -13,12 +13,14 @@ from helpers.attention import (
     causal_mask,
     self_attention,
 )
+from helpers.bpe import BPETokenizer
 from helpers.data import data_file, gpt2_encoding, load_text, seed_tiktoken_cache
 from helpers.dataset import GPTDatasetV1, create_dataloader_v1
 from helpers.embeddings import GPTEmbedding
 from helpers.tokenizers import SimpleTokenizerV1, SimpleTokenizerV2, UnknownTokenError, build_vocab, split_text
 
 __all__ = [
+    "BPETokenizer",
     "CausalAttention",
     "GPTDatasetV1",
     "GPTEmbedding",

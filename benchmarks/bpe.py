@@ -1,0 +1,135 @@
+"""How fast is helpers.bpe.BPETokenizer? Training and GPT-2 encoding, against references.
+
+Run from the repository root (about 2-4 minutes on 2 cores, most of it the plain trainer):
+
+    .venv/bin/python -m benchmarks.bpe                     # plain trainer measured in full
+    .venv/bin/python -m benchmarks.bpe --plain-merges 100  # plain trainer extrapolated from 100 merges
+
+1. Training a 1000-token vocabulary (744 merges) on the first 200 kB of
+   tinyshakespeare: the plain algorithm (:func:`helpers.bpe.train_merges_plain`,
+   a full recount per merge), our incremental trainer, and HF ``tokenizers``'
+   Rust trainer (byte-level, same vocabulary size; it uses all cores).
+2. Encoding all of tinyshakespeare with GPT-2's vocabulary: cold (build the
+   tokenizer from its files, then encode; each cold run is a fresh Python
+   process) and warm (encode again with the same object), ours against
+   tiktoken's single-threaded ``encode``.
+
+Every ratio in the table comes from times measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from helpers.bpe import BPETokenizer, train_merges_plain
+from helpers.data import data_file, gpt2_encoding, load_text
+
+TRAIN_CHARS = 200_000
+VOCAB_SIZE = 1000
+REPEATS = 3
+
+COLD_OURS = """
+import time
+from helpers.bpe import BPETokenizer
+from helpers.data import data_file, load_text
+text = load_text("tinyshakespeare.txt")
+paths = data_file("gpt2/encoder.json"), data_file("gpt2/vocab.bpe")
+start = time.perf_counter()
+ids = BPETokenizer.from_gpt2(*paths).encode(text)
+print(time.perf_counter() - start, len(ids))
+"""
+
+COLD_TIKTOKEN = """
+import time
+import tiktoken
+from helpers.data import load_text, seed_tiktoken_cache
+text = load_text("tinyshakespeare.txt")
+seed_tiktoken_cache()
+start = time.perf_counter()
+ids = tiktoken.get_encoding("gpt2").encode(text)
+print(time.perf_counter() - start, len(ids))
+"""
+
+
+def best_of(fn, repeats: int = REPEATS) -> float:
+    """The shortest wall time of ``repeats`` calls of ``fn``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def cold_run(script: str, repeats: int = REPEATS) -> float:
+    """The shortest time a fresh Python process reports for ``script``."""
+    return min(
+        float(
+            subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout.split()[0]
+        )
+        for _ in range(repeats)
+    )
+
+
+def hf_train(text: str, vocab_size: int) -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tok.train_from_iterator([text], trainer=trainer)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--plain-merges",
+        type=int,
+        default=None,
+        help="time the plain trainer on this many merges only and extrapolate linearly (default: all)",
+    )
+    args = parser.parse_args()
+
+    train_text = load_text("tinyshakespeare.txt")[:TRAIN_CHARS]
+    num_merges = VOCAB_SIZE - 256
+    fast = BPETokenizer().train(train_text, VOCAB_SIZE)
+    t_fast = best_of(lambda: BPETokenizer().train(train_text, VOCAB_SIZE))
+    t_hf = best_of(lambda: hf_train(train_text, VOCAB_SIZE))
+    plain_merges = num_merges if args.plain_merges is None else min(args.plain_merges, num_merges)
+    start = time.perf_counter()
+    plain = train_merges_plain(train_text, plain_merges)
+    t_plain = (time.perf_counter() - start) * num_merges / plain_merges
+    assert plain == list(fast.merges)[:plain_merges], "fast and plain trainers disagree"
+    plain_note = "measured in full" if plain_merges == num_merges else f"EXTRAPOLATED from {plain_merges} merges"
+
+    text = load_text("tinyshakespeare.txt")
+    enc = gpt2_encoding()
+    ours = BPETokenizer.from_gpt2(data_file("gpt2/encoder.json"), data_file("gpt2/vocab.bpe"))
+    assert ours.encode(text) == enc.encode(text), "ids differ from tiktoken's"
+    t_tik_cold = cold_run(COLD_TIKTOKEN)
+    t_ours_cold = cold_run(COLD_OURS)
+    t_tik_warm = best_of(lambda: enc.encode(text))
+    t_ours_warm = best_of(lambda: ours.encode(text))
+
+    rows = [
+        (f"train {VOCAB_SIZE} tokens, {TRAIN_CHARS // 1000} kB", f"plain reference ({plain_note})", t_plain, "1.0x"),
+        ("", "helpers.bpe (incremental + heap)", t_fast, f"{t_plain / t_fast:.0f}x faster than plain"),
+        ("", "HF tokenizers (Rust, all cores)", t_hf, f"{t_plain / t_hf:.0f}x faster than plain"),
+        (f"encode tinyshakespeare ({len(text):,} chars)", "tiktoken cold (get_encoding + encode)", t_tik_cold, "1.0x"),
+        ("", "helpers.bpe cold (from_gpt2 + encode)", t_ours_cold, f"{t_ours_cold / t_tik_cold:.2f}x tiktoken cold"),
+        ("", "tiktoken warm (encode, 1 thread)", t_tik_warm, "1.0x"),
+        ("", "helpers.bpe warm (encode, chunk cache)", t_ours_warm, f"{t_ours_warm / t_tik_warm:.2f}x tiktoken warm"),
+    ]
+    print(f"{'task':<40} {'implementation':<48} {'seconds':>8}  ratio")
+    for task, impl, seconds, ratio in rows:
+        print(f"{task:<40} {impl:<48} {seconds:8.3f}  {ratio}")
+    print(f"({len(ours.encode(text)):,} ids, identical to tiktoken's; best of {REPEATS} except the plain trainer)")
+
+
+if __name__ == "__main__":
+    main()
