@@ -206,14 +206,17 @@ class MultiHeadAttention(nn.Module):
     One ``d_in -> d_out`` projection per role computes all heads at once; its
     output is split into ``num_heads`` heads of ``d_out // num_heads`` features.
 
-    ``fused=True`` (the default) computes the attention itself with
+    ``fused=True`` (the default) computes queries, keys and values with one
+    matrix product (the three weight matrices stacked, the parameters stay
+    separate) and the attention itself with
     ``torch.nn.functional.scaled_dot_product_attention``, which never stores
     the ``T x T`` weights when its kernel allows it. ``fused=False`` spells out
-    scores, mask, softmax and dropout as the book does; both agree to float
-    precision. Dropout has the same meaning in both paths (each attention
-    weight is zeroed with probability ``dropout`` during training and the rest
-    are scaled by ``1 / (1 - dropout)``), but they draw different random
-    numbers, so a seeded run with dropout > 0 differs between the two paths.
+    three projections, scores, mask, softmax and dropout as the book does; both
+    agree to float precision. Dropout has the same meaning in both paths (each
+    attention weight is zeroed with probability ``dropout`` during training and
+    the rest are scaled by ``1 / (1 - dropout)``; in eval mode nothing is
+    dropped), but they draw different random numbers, so a seeded run with
+    dropout > 0 differs between the two paths.
 
     >>> _ = torch.manual_seed(123)
     >>> MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)(torch.rand(2, 6, 3)).shape
@@ -264,6 +267,17 @@ class MultiHeadAttention(nn.Module):
             self._split_heads(self.W_value(x)),
         )
 
+    def _qkv_one_product(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        _check_input(x, 3, self.d_in, "(batch, num_tokens, d_in)")
+        b, num_tokens, _ = x.shape
+        _check_length(num_tokens, self.context_length)
+        layers = (self.W_query, self.W_key, self.W_value)
+        weight = torch.cat([layer.weight for layer in layers])
+        bias = None if self.W_query.bias is None else torch.cat([layer.bias for layer in layers])
+        qkv = F.linear(x, weight, bias).view(b, num_tokens, 3, self.num_heads, self.head_dim)
+        queries, keys, values = qkv.permute(2, 0, 3, 1, 4)
+        return queries, keys, values
+
     def _weights(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         num_tokens = queries.shape[2]
         scores = queries @ keys.transpose(2, 3)
@@ -277,7 +291,7 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
-        queries, keys, values = self._qkv(x)
+        queries, keys, values = self._qkv_one_product(x) if self.fused else self._qkv(x)
         b, _, num_tokens, _ = queries.shape
         if self.fused:
             context = F.scaled_dot_product_attention(

@@ -1,0 +1,172 @@
+"""Other ways to write causal multi-head attention, for the attention benchmark.
+
+Every variant here computes the same function as
+:class:`helpers.attention.MultiHeadAttention`: project ``x`` to queries, keys
+and values, split them into heads, apply causal scaled dot-product attention
+per head, merge the heads and apply an output projection (with bias). They
+differ only in *how*: one fused QKV matrix product instead of three, ``einsum``
+instead of ``@``, PyTorch's fused ``F.scaled_dot_product_attention`` kernel, or
+the ready-made ``torch.nn.MultiheadAttention`` module.
+
+:func:`copy_weights` loads a ``MultiHeadAttention``'s weights into any of them,
+so a test (or the benchmark) can check that they all give the same output.
+
+>>> import torch
+>>> from helpers.attention import MultiHeadAttention
+>>> _ = torch.manual_seed(0)
+>>> mha = MultiHeadAttention(8, 8, 5, 0.0, num_heads=2)
+>>> x = torch.rand(2, 5, 8)
+>>> all(torch.allclose(copy_weights(mha, cls(8, 8, 5, 2))(x), mha(x), atol=1e-6) for cls in VARIANTS.values())
+True
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.attention import MultiHeadAttention, causal_mask
+
+
+def _check_shape(d_out: int, num_heads: int) -> int:
+    if d_out % num_heads != 0:
+        raise ValueError(f"d_out={d_out} is not divisible by num_heads={num_heads}; choose a multiple of {num_heads}")
+    return d_out // num_heads
+
+
+class MHAFusedQKV(nn.Module):
+    """Explicit attention, but queries, keys and values come from one ``d_in -> 3 d_out`` product.
+
+    >>> MHAFusedQKV(4, 4, 3, 2)(torch.rand(1, 3, 4)).shape
+    torch.Size([1, 3, 4])
+    """
+
+    def __init__(self, d_in: int, d_out: int, context_length: int, num_heads: int):
+        super().__init__()
+        self.head_dim = _check_shape(d_out, num_heads)
+        self.num_heads, self.d_out = num_heads, d_out
+        self.qkv = nn.Linear(d_in, 3 * d_out, bias=False)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self.register_buffer("mask", causal_mask(context_length))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
+        b, t, _ = x.shape
+        # (b, t, 3 d_out) -> (3, b, heads, t, head_dim): one product, then a free reshape.
+        queries, keys, values = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        scores = (queries @ keys.transpose(-2, -1)).masked_fill(self.mask[:t, :t], float("-inf"))
+        weights = torch.softmax(scores / self.head_dim**0.5, dim=-1)
+        context = (weights @ values).transpose(1, 2).reshape(b, t, self.d_out)
+        return self.out_proj(context)
+
+
+class MHAEinsum(nn.Module):
+    """Explicit attention with every product written as ``torch.einsum``.
+
+    >>> MHAEinsum(4, 4, 3, 2)(torch.rand(1, 3, 4)).shape
+    torch.Size([1, 3, 4])
+    """
+
+    def __init__(self, d_in: int, d_out: int, context_length: int, num_heads: int):
+        super().__init__()
+        self.head_dim = _check_shape(d_out, num_heads)
+        self.num_heads, self.d_out = num_heads, d_out
+        self.W_query = nn.Parameter(torch.empty(d_in, d_out))
+        self.W_key = nn.Parameter(torch.empty(d_in, d_out))
+        self.W_value = nn.Parameter(torch.empty(d_in, d_out))
+        for weight in (self.W_query, self.W_key, self.W_value):
+            nn.init.kaiming_uniform_(weight.T, a=5**0.5)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self.register_buffer("mask", causal_mask(context_length))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
+        b, t, _ = x.shape
+        q, k, v = (
+            torch.einsum("bti,io->bto", x, w).view(b, t, self.num_heads, self.head_dim)
+            for w in (self.W_query, self.W_key, self.W_value)
+        )
+        scores = torch.einsum("bqhd,bkhd->bhqk", q, k).masked_fill(self.mask[:t, :t], float("-inf"))
+        weights = torch.softmax(scores / self.head_dim**0.5, dim=-1)
+        context = torch.einsum("bhqk,bkhd->bqhd", weights, v).reshape(b, t, self.d_out)
+        return self.out_proj(context)
+
+
+class MHASDPA(nn.Module):
+    """Fused QKV product plus PyTorch's fused ``F.scaled_dot_product_attention`` (the reference).
+
+    >>> MHASDPA(4, 4, 3, 2)(torch.rand(1, 3, 4)).shape
+    torch.Size([1, 3, 4])
+    """
+
+    def __init__(self, d_in: int, d_out: int, context_length: int, num_heads: int):
+        super().__init__()
+        self.head_dim = _check_shape(d_out, num_heads)
+        self.num_heads, self.d_out = num_heads, d_out
+        self.qkv = nn.Linear(d_in, 3 * d_out, bias=False)
+        self.out_proj = nn.Linear(d_out, d_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
+        b, t, _ = x.shape
+        queries, keys, values = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        context = F.scaled_dot_product_attention(queries, keys, values, is_causal=True)
+        return self.out_proj(context.transpose(1, 2).reshape(b, t, self.d_out))
+
+
+class MHATorch(nn.Module):
+    """``torch.nn.MultiheadAttention`` used for causal self-attention.
+
+    Its input projection always has a bias when its output projection does, so
+    to match :class:`~helpers.attention.MultiHeadAttention` (no QKV bias, an
+    output bias) :func:`copy_weights` sets the input bias to zero.
+
+    >>> MHATorch(4, 4, 3, 2)(torch.rand(1, 3, 4)).shape
+    torch.Size([1, 3, 4])
+    """
+
+    def __init__(self, d_in: int, d_out: int, context_length: int, num_heads: int):
+        super().__init__()
+        _check_shape(d_out, num_heads)
+        if d_in != d_out:
+            raise ValueError(f"torch.nn.MultiheadAttention needs d_in == d_out here, got {d_in} and {d_out}")
+        self.mha = nn.MultiheadAttention(d_out, num_heads, bias=True, batch_first=True)
+        self.register_buffer("mask", causal_mask(context_length))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
+        t = x.shape[1]
+        out, _ = self.mha(x, x, x, attn_mask=self.mask[:t, :t], need_weights=False, is_causal=True)
+        return out
+
+
+VARIANTS: dict[str, type[nn.Module]] = {
+    "fused QKV": MHAFusedQKV,
+    "einsum": MHAEinsum,
+    "SDPA": MHASDPA,
+    "nn.MultiheadAttention": MHATorch,
+}
+"""The benchmark's own variants, by the label its table prints."""
+
+
+@torch.no_grad()
+def copy_weights(source: MultiHeadAttention, target: nn.Module) -> nn.Module:
+    """Give ``target`` (a variant here) the projections of ``source``; returns ``target``."""
+    w_q, w_k, w_v = source.W_query.weight, source.W_key.weight, source.W_value.weight
+    if isinstance(target, (MHAFusedQKV, MHASDPA)):
+        target.qkv.weight.copy_(torch.cat([w_q, w_k, w_v]))
+        out_proj = target.out_proj
+    elif isinstance(target, MHAEinsum):
+        for param, weight in ((target.W_query, w_q), (target.W_key, w_k), (target.W_value, w_v)):
+            param.copy_(weight.T)
+        out_proj = target.out_proj
+    elif isinstance(target, MHATorch):
+        target.mha.in_proj_weight.copy_(torch.cat([w_q, w_k, w_v]))
+        target.mha.in_proj_bias.zero_()
+        out_proj = target.mha.out_proj
+    else:
+        raise TypeError(f"copy_weights knows the variants in VARIANTS, not {type(target).__name__}")
+    out_proj.weight.copy_(source.out_proj.weight)
+    out_proj.bias.copy_(source.out_proj.bias)
+    return target
