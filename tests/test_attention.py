@@ -3,6 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from book_inputs import BOOK_INPUTS as INPUTS
 from torch import nn
 
 from helpers.attention import (
@@ -15,16 +16,6 @@ from helpers.attention import (
     self_attention,
 )
 
-INPUTS = torch.tensor(
-    [
-        [0.43, 0.15, 0.89],
-        [0.55, 0.87, 0.66],
-        [0.57, 0.85, 0.64],
-        [0.22, 0.58, 0.33],
-        [0.77, 0.25, 0.10],
-        [0.05, 0.80, 0.55],
-    ]
-)
 BATCH = torch.stack((INPUTS, INPUTS))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from book_inputs import BOOK_INPUTS
 from nbtools import notebook_namespace
 from torch.utils.data import DataLoader
 
@@ -19,17 +20,6 @@ from benchmarks.variants import VARIANTS, copy_weights
 from helpers.attention import MultiHeadAttention
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
-
-BOOK_INPUTS = torch.tensor(
-    [
-        [0.43, 0.15, 0.89],
-        [0.55, 0.87, 0.66],
-        [0.57, 0.85, 0.64],
-        [0.22, 0.58, 0.33],
-        [0.77, 0.25, 0.10],
-        [0.05, 0.80, 0.55],
-    ]
-)
 
 
 def pair(d_in: int, d_out: int, context_length: int, num_heads: int, dropout: float = 0.0, qkv_bias: bool = False):
