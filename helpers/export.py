@@ -1,0 +1,414 @@
+"""Render the notebooks and the study notes to static HTML with working links.
+
+Run it from the repository root::
+
+    python -m helpers.export build/html
+
+The output mirrors the repository: ``README.md``, ``NOTES.md`` and
+``PROGRESS.md`` become ``<out>/README.html`` (and so on), and every
+``notebooks/<name>.ipynb`` becomes ``<out>/notebooks/<name>.html``. Notebooks
+go through nbconvert's ``HTMLExporter``; markdown files through the same
+mistune machinery nbconvert uses for markdown cells (math kept for MathJax).
+
+**Links.** In every page, a relative link to an exported ``.ipynb`` or ``.md``
+file is rewritten to the ``.html`` page, keeping its ``#anchor``; a relative
+link to any other file of the repository (say ``helpers/attention.py``) is
+rewritten to point at that file in the checkout, so the export is meant to be
+read on the machine that made it. Web links are left alone.
+
+**Anchors.** A link such as ``notebooks/03.5-causal-attention.ipynb#Why-mask?``
+works in three places only if everyone computes heading ids the same way:
+
+* notebook headings get nbconvert's id (and JupyterLab's): the heading's text
+  with each space replaced by ``-``, case kept (:func:`notebook_anchor`);
+* markdown pages get GitHub's id: lower case, punctuation other than ``-``
+  and ``_`` dropped, spaces replaced by ``-``, a ``-1``, ``-2``... suffix for
+  repeated headings (:func:`github_slug`), so a link into ``NOTES.md`` works
+  on the repository page and in the export alike.
+
+Each page is written to a temporary file and renamed into place, so an
+interrupted export never leaves a half-written page. :func:`find_broken_links`
+checks that every relative link of a page (markdown, notebook or exported
+HTML) reaches an existing file and, for an ``#anchor``, an existing heading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from helpers.data import atomic_write
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""The repository this package lives in: the default root of an export."""
+
+MARKDOWN_PAGES = ("README.md", "NOTES.md", "PROGRESS.md")
+"""Markdown files at the repository root that are exported when present."""
+
+NOTEBOOK_DIR = "notebooks"
+"""The folder, relative to the root, whose ``*.ipynb`` files are exported."""
+
+_EXPORTED_SUFFIXES = (".ipynb", ".md")
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.IGNORECASE)
+
+_PAGE_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; line-height: 1.55; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; color: #1f2328; }}
+code, pre {{ font-family: ui-monospace, monospace; background: #f6f8fa; }}
+pre {{ padding: 0.8rem; overflow-x: auto; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; vertical-align: top; }}
+a.anchor-link {{ visibility: hidden; margin-left: 0.3rem; text-decoration: none; }}
+h1:hover a.anchor-link, h2:hover a.anchor-link, h3:hover a.anchor-link,
+h4:hover a.anchor-link {{ visibility: visible; }}
+</style>
+<script>
+window.MathJax = {{ tex: {{ inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
+                            displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]] }} }};
+</script>
+<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def notebook_anchor(heading: str) -> str:
+    """The id nbconvert and JupyterLab give a notebook heading with this text.
+
+    Spaces become ``-``, case is kept, and characters not allowed in a URL
+    fragment are percent-encoded (exactly nbconvert's rule).
+
+    >>> notebook_anchor("2.7 Creating token embeddings")
+    '2.7-Creating-token-embeddings'
+    >>> notebook_anchor("Why scale by the square root?")
+    'Why-scale-by-the-square-root?'
+    """
+    if not isinstance(heading, str):
+        raise TypeError(f"a heading must be a str, got {type(heading).__name__}")
+    return quote(heading.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+
+def github_slug(heading: str) -> str:
+    """The id GitHub gives a markdown heading with this text (before de-duplication).
+
+    Lower case; letters, digits, ``_``, ``-`` and spaces kept, every other
+    character (punctuation, emoji) dropped; each space becomes ``-``.
+
+    >>> github_slug("3.5 Hiding future words with causal attention")
+    '35-hiding-future-words-with-causal-attention'
+    >>> github_slug("Why divide by √d_k? ➕ added")
+    'why-divide-by-d_k--added'
+    """
+    if not isinstance(heading, str):
+        raise TypeError(f"a heading must be a str, got {type(heading).__name__}")
+    kept = (
+        ch
+        for ch in heading.lower()
+        if ch in " -" or unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc"
+    )
+    return "".join(kept).replace(" ", "-")
+
+
+def _text_of(fragment: str) -> str:
+    """The visible text of an HTML fragment (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", fragment))
+
+
+def _github_renderer():
+    """A mistune renderer like nbconvert's, but with GitHub's heading ids."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer
+
+    class GitHubHeadingRenderer(IPythonRenderer):
+        def __init__(self) -> None:
+            super().__init__(escape=False)
+            self.seen: dict[str, int] = {}
+
+        def heading(self, text: str, level: int, **attrs: object) -> str:
+            slug = github_slug(_text_of(text))
+            count = self.seen.get(slug, 0)
+            self.seen[slug] = count + 1
+            if count:
+                slug = f"{slug}-{count}"
+            anchor = html.escape(slug, quote=True)
+            return f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">&#182;</a></h{level}>\n'
+
+    return GitHubHeadingRenderer()
+
+
+def markdown_to_html(text: str) -> str:
+    """Render markdown (GitHub flavour: tables, ``$`` math) to an HTML fragment.
+
+    Headings get GitHub's ids, so ``[x](NOTES.md#glossary)`` finds them.
+
+    >>> markdown_to_html("## The Glossary")
+    '<h2 id="the-glossary">The Glossary<a class="anchor-link" href="#the-glossary">&#182;</a></h2>\\n'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"markdown text must be a str, got {type(text).__name__}")
+    from nbconvert.filters.markdown_mistune import MarkdownWithMath
+
+    return MarkdownWithMath(renderer=_github_renderer()).render(text)
+
+
+def _notebook_markdown_html(path: Path) -> list[str]:
+    """Each markdown cell of a notebook, rendered as nbconvert renders it."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    cells = _read_notebook(path)["cells"]
+    return [markdown2html_mistune(_source(cell)) for cell in cells if cell.get("cell_type") == "markdown"]
+
+
+def _read_notebook(path: Path) -> dict:
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path.name} is not a valid notebook (bad JSON: {err}); re-save it from Jupyter") from err
+    if not isinstance(notebook, dict) or "cells" not in notebook:
+        raise ValueError(f"{path.name} is not a notebook (no 'cells' list); re-save it from Jupyter")
+    return notebook
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
+class _LinkCollector(HTMLParser):
+    """Collects the ``href`` of each ``<a>``, the ``src`` of each ``<img>``, and every ``id``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"])
+        if tag == "img" and values.get("src"):
+            self.links.append(values["src"])
+
+
+def _collect(fragments: Iterable[str]) -> _LinkCollector:
+    collector = _LinkCollector()
+    for fragment in fragments:
+        collector.feed(fragment)
+    collector.close()
+    return collector
+
+
+def _page_html(path: Path) -> list[str]:
+    if not path.is_file():
+        raise FileNotFoundError(f"no page at {path}; check the file name")
+    if path.suffix == ".ipynb":
+        return _notebook_markdown_html(path)
+    if path.suffix == ".md":
+        return [markdown_to_html(path.read_text(encoding="utf-8"))]
+    if path.suffix == ".html":
+        return [path.read_text(encoding="utf-8")]
+    raise ValueError(f"{path.name}: only .md, .ipynb and .html pages have links and anchors")
+
+
+def page_links(path: Path | str) -> list[str]:
+    """Every link target (``href``/``src``) of a markdown, notebook or HTML page, in order.
+
+    Links inside code (backticks, code cells) are not links and are not listed.
+    """
+    return _collect(_page_html(Path(path))).links
+
+
+def page_anchors(path: Path | str) -> set[str]:
+    """The ids a link's ``#anchor`` can reach in a page.
+
+    A notebook's are nbconvert's heading ids, a markdown file's GitHub's, an
+    HTML file's every ``id`` attribute.
+    """
+    return _collect(_page_html(Path(path))).ids
+
+
+def _is_relative(href: str) -> bool:
+    parts = urlsplit(href)
+    return not (parts.scheme or parts.netloc or href.startswith(("/", "#")) or not parts.path)
+
+
+def find_broken_links(path: Path | str) -> list[str]:
+    """Describe each relative link of a page that leads nowhere; empty when all resolve.
+
+    A link is broken when its file (or folder) does not exist, or when it has
+    an ``#anchor`` that is not a heading id of the target page, compared as a
+    browser does: as written, or else percent-decoded. Links within the page
+    (``#anchor`` alone) are checked against the page itself.
+    """
+    path = Path(path)
+    problems = []
+    for href in page_links(path):
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith("/"):
+            continue
+        target = (path.parent / unquote(parts.path)).resolve() if parts.path else path.resolve()
+        if not target.exists():
+            problems.append(f"{path.name}: link {href!r} -> no file {unquote(parts.path)!r}")
+            continue
+        if parts.fragment and target.suffix in (".md", ".ipynb", ".html"):
+            # A browser tries the fragment as written, then percent-decoded.
+            anchors = page_anchors(target)
+            if parts.fragment not in anchors and unquote(parts.fragment) not in anchors:
+                problems.append(f"{path.name}: link {href!r} -> no heading with id {parts.fragment!r} in {target.name}")
+    return problems
+
+
+def _output_path(source: Path, root: Path, out: Path) -> Path:
+    return out / source.relative_to(root).with_suffix(".html")
+
+
+def _rewrite_href(href: str, page_source: Path, page_output: Path, exported: set[Path]) -> str:
+    """Where a link of an exported page should point in the export."""
+    if not _is_relative(href):
+        return href
+    parts = urlsplit(href)
+    target = (page_source.parent / unquote(parts.path)).resolve()
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    if target in exported:
+        new_path = Path(parts.path).with_suffix(".html").as_posix()
+    elif target.exists():
+        new_path = Path(os.path.relpath(target, page_output.parent.resolve())).as_posix()
+        if target.is_dir():
+            new_path += "/"
+    elif target.suffix in _EXPORTED_SUFFIXES:
+        new_path = Path(parts.path).with_suffix(".html").as_posix()  # missing for now; find_broken_links reports it
+    else:
+        return href  # broken in the source too; find_broken_links reports it
+    query = f"?{parts.query}" if parts.query else ""
+    return new_path + query + fragment
+
+
+def _rewrite_links(page: str, page_source: Path, page_output: Path, exported: set[Path]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        href = html.unescape(match.group(2))
+        new = _rewrite_href(href, page_source, page_output, exported)
+        return match.group(1) + html.escape(new, quote=True) + match.group(3)
+
+    return _HREF.sub(replace, page)
+
+
+def sources_to_export(root: Path | str = REPO_ROOT) -> list[Path]:
+    """The files an export renders: the root's markdown pages, then the notebooks in name order.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sources_to_export(tmp)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no notebooks/ folder in ...; run the export from the repository root or pass --root <repository>
+    """
+    root = Path(root)
+    notebooks = root / NOTEBOOK_DIR
+    if not notebooks.is_dir():
+        raise FileNotFoundError(
+            f"no {NOTEBOOK_DIR}/ folder in {root}; run the export from the repository root or pass --root <repository>"
+        )
+    pages = [root / name for name in MARKDOWN_PAGES if (root / name).is_file()]
+    return pages + sorted(notebooks.glob("*.ipynb"))
+
+
+def _render(source: Path, exporter) -> str:
+    if source.suffix == ".md":
+        body = markdown_to_html(source.read_text(encoding="utf-8"))
+        title = source.stem
+        first = re.search(r"<h1[^>]*>(.*?)<a class=\"anchor-link\"", body)
+        if first:
+            title = _text_of(first.group(1))
+        return _PAGE_TEMPLATE.format(title=html.escape(title), body=body)
+    _read_notebook(source)  # a clear error for a damaged notebook before nbconvert's
+    page, _ = exporter.from_filename(str(source))
+    return page
+
+
+def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
+    """Render the notebooks and markdown pages of ``root`` into the folder ``out``.
+
+    Returns the pages written, in the order of :func:`sources_to_export`.
+    ``out`` is created if missing; existing pages in it are replaced, each
+    atomically.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     open(f"{tmp}/x", "w").close()
+    ...     export_html(f"{tmp}/x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    NotADirectoryError: the output folder ... is a file; pass a folder path (it is created if missing)
+    """
+    if not isinstance(out, (str, Path)):
+        raise TypeError(f"the output folder must be a path, got {type(out).__name__}")
+    out, root = Path(out), Path(root).resolve()
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"the output folder {out} is a file; pass a folder path (it is created if missing)")
+    sources = sources_to_export(root)
+    if out.resolve() == root or out.resolve() == root / NOTEBOOK_DIR:
+        raise ValueError(f"the output folder {out} is a source folder; pass a separate folder such as build/html")
+
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exported = {source.resolve() for source in sources}
+    written = []
+    for source in sources:
+        target = _output_path(source, root, out)
+        try:
+            page = _render(source, exporter)
+        except Exception as err:
+            raise ValueError(f"could not render {source.relative_to(root)}: {err}") from err
+        page = _rewrite_links(page, source, target, exported)
+        atomic_write(target, page.encode("utf-8"))
+        written.append(target)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m helpers.export [OUT] [--root REPO]``; returns the exit status.
+
+    Exit status 2 with a message on stderr when the export cannot run; after a
+    successful export, each link that leads nowhere is listed as a warning.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.export",
+        description="Render notebooks/*.ipynb, README.md, NOTES.md and PROGRESS.md to static HTML with working links.",
+    )
+    parser.add_argument("out", nargs="?", default="build/html", help="output folder (default: build/html)")
+    parser.add_argument("--root", default=str(REPO_ROOT), help="repository to export (default: this checkout)")
+    args = parser.parse_args(argv)
+    try:
+        written = export_html(args.out, args.root)
+    except (OSError, ValueError) as err:
+        print(f"export failed: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} pages to {args.out}")
+    broken = [problem for page in written for problem in find_broken_links(page)]
+    for problem in broken:
+        print(f"warning: broken link in {problem}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
