@@ -34,4 +34,4 @@ notebooks: $(BIN)/activate
 
 # Render every notebook plus README, NOTES and PROGRESS to linked static HTML.
 html: $(BIN)/activate
-	$(BIN)/python -m helpers.export build/html
+	$(BIN)/python -m tools.export build/html

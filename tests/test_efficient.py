@@ -59,7 +59,8 @@ def test_fused_equals_explicit_forward_and_gradients(
     torch.testing.assert_close(outputs[0], outputs[1], atol=1e-5, rtol=0)
     assert len(grads[0]) == len(grads[1]) == 1 + len(list(fused.parameters()))
     for g_fused, g_explicit in zip(*grads, strict=True):
-        torch.testing.assert_close(g_fused, g_explicit, atol=1e-5, rtol=0)
+        # Gradients reach magnitude ~10 here: float32 reassociation needs a relative tolerance too.
+        torch.testing.assert_close(g_fused, g_explicit, atol=1e-5, rtol=1e-5)
 
 
 def test_book_numbers_and_parameter_order_survive():

@@ -15,16 +15,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import helpers.export as export
-from helpers.export import REPO_ROOT, export_html, find_broken_links, page_links
+import tools.export as export
+from tools.export import REPO_ROOT, export_html, find_broken_links, page_links
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> Path:
-    """``python -m helpers.export <tmp>`` run once on this repository."""
+    """``python -m tools.export <tmp>`` run once on this repository."""
     out = tmp_path_factory.mktemp("html")
     result = subprocess.run(
-        [sys.executable, "-m", "helpers.export", str(out)],
+        [sys.executable, "-m", "tools.export", str(out)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -3,7 +3,7 @@
 NOTES.md and PROGRESS.md must list every notebook, and each relative link in
 README.md (when present), NOTES.md, PROGRESS.md and the notebooks must reach
 an existing file and, for a ``#anchor``, an existing heading. Anchors follow
-:mod:`helpers.export`: nbconvert's ids for notebook headings, GitHub's for
+:mod:`tools.export`: nbconvert's ids for notebook headings, GitHub's for
 markdown headings, so a link that passes here works on the repository page,
 in Jupyter, and in the HTML export.
 """
@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from helpers.export import (
+from tools.export import (
     REPO_ROOT,
     find_broken_links,
     github_slug,

@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    python -m helpers.export build/html
+    python -m tools.export build/html
 
 The output mirrors the repository: ``README.md``, ``NOTES.md`` and
 ``PROGRESS.md`` become ``<out>/README.html`` (and so on), and every
@@ -386,13 +386,13 @@ def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m helpers.export [OUT] [--root REPO]``; returns the exit status.
+    """Command line: ``python -m tools.export [OUT] [--root REPO]``; returns the exit status.
 
     Exit status 2 with a message on stderr when the export cannot run; after a
     successful export, each link that leads nowhere is listed as a warning.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.export",
+        prog="python -m tools.export",
         description="Render notebooks/*.ipynb, README.md, NOTES.md and PROGRESS.md to static HTML with working links.",
     )
     parser.add_argument("out", nargs="?", default="build/html", help="output folder (default: build/html)")

@@ -1,0 +1,1 @@
+"""Build tooling for the repository (HTML export, link checks); notebooks never import it."""
