@@ -3,7 +3,6 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from book_inputs import BOOK_INPUTS as INPUTS
 from torch import nn
 
 from helpers.attention import (
@@ -15,6 +14,7 @@ from helpers.attention import (
     causal_mask,
     self_attention,
 )
+from tests.book_inputs import BOOK_INPUTS as INPUTS
 
 BATCH = torch.stack((INPUTS, INPUTS))
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from book_inputs import BOOK_INPUTS
-from nbtools import notebook_namespace
 from torch.utils.data import DataLoader
 
 from benchmarks.dataloader import PerWindowDataset, same_batches, stored_bytes
@@ -20,6 +18,8 @@ from benchmarks.variants import VARIANTS, copy_weights
 from helpers.attention import MultiHeadAttention
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
+from tests.book_inputs import BOOK_INPUTS
+from tests.nbtools import notebook_namespace
 
 
 def pair(d_in: int, d_out: int, context_length: int, num_heads: int, dropout: float = 0.0, qkv_bias: bool = False):

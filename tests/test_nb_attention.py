@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-from book_inputs import BOOK_INPUTS
-from nbtools import notebook_namespace
 
 import helpers
+from tests.book_inputs import BOOK_INPUTS
+from tests.nbtools import notebook_namespace
 
 
 @pytest.fixture(scope="module")

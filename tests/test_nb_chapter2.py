@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from nbtools import notebook_namespace
 
 from helpers import GPTDatasetV1, GPTEmbedding
+from tests.nbtools import notebook_namespace
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 """The step-by-step tokenizers of notebooks 02.2-02.4 agree with the ones in helpers."""
 
 import pytest
-from nbtools import notebook_namespace
 
 import helpers
 from helpers import build_vocab, load_text, split_text
 from helpers.tokenizers import ENDOFTEXT, UNK
+from tests.nbtools import notebook_namespace
 
 STORY = load_text("the-verdict.txt")
 BOOK_V1 = '"It\'s the last he painted, you know,"\n       Mrs. Gisburn said with pardonable pride.'

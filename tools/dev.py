@@ -1,0 +1,158 @@
+"""The project's commands, the same on Linux, macOS and Windows.
+
+Run it with any Python 3.11+ from the repository root; ``make <command>`` is a
+thin wrapper around it::
+
+    python tools/dev.py lab            # JupyterLab on notebooks/   (Windows: py tools\\dev.py lab)
+    python tools/dev.py test           # everything: unit tests, doctests, strict nbval, the HTML export
+    python tools/dev.py test-fast      # unit tests and doctests only (no notebooks, no export)
+    python tools/dev.py test-browser   # the notebooks driven in a real browser (needs Chromium)
+    python tools/dev.py lint           # ruff check and ruff format --check, code and notebooks
+    python tools/dev.py html           # render notebooks and pages to build/html
+    python tools/dev.py notebooks [NB ...]   # re-execute notebooks (default: all) and save outputs
+    python tools/dev.py venv           # only create or refresh .venv
+
+Every command first makes sure ``.venv`` exists and is newer than
+``requirements.txt`` and ``pyproject.toml``; otherwise it creates it (or
+refreshes it), installs the exact pins of ``requirements.txt`` and then this
+repository's ``helpers`` package in editable mode (``pip install -e .
+--no-deps``), so ``import helpers`` works from any folder, notebook kernels
+included. Extra arguments after a test command go to pytest
+(``python tools/dev.py test-fast -k bpe``).
+
+This file uses only the standard library: it runs before the venv exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed"
+"""Touched after a complete install; a venv without it (or older than its inputs) is refreshed."""
+INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")
+"""The files whose change makes the venv stale."""
+
+PYTEST = ["-m", "pytest"]
+COMMANDS: dict[str, list[str]] = {
+    "lab": ["-m", "tools.lab"],
+    "test": PYTEST,
+    # Only the Python folders: with no notebooks among the paths nbval collects nothing,
+    # and `-m "not slow"` leaves out the real HTML export (see tests/conftest.py).
+    "test-fast": [*PYTEST, "-m", "not slow", "tests", "helpers", "benchmarks", "tools"],
+    # The browser tests are ignored by the configured addopts, which also load nbval;
+    # replace them here so that only the browser tests run, without nbval.
+    "test-browser": [*PYTEST, "tests/browser", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider"],
+    "html": ["-m", "tools.export", str(Path("build", "html"))],
+}
+"""Each command as arguments to the venv's Python (``lint`` and ``notebooks`` are built below)."""
+
+LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
+NOTEBOOK_RUN = [
+    *("-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace"),
+    "--ExecutePreprocessor.record_timing=False",
+]
+
+
+def venv_python(venv: Path = VENV, windows: bool = os.name == "nt") -> Path:
+    """The venv's interpreter: ``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere.
+
+    >>> venv_python(Path("v"), windows=False).as_posix()
+    'v/bin/python'
+    >>> venv_python(Path("v"), windows=True).as_posix()
+    'v/Scripts/python.exe'
+    """
+    return venv / "Scripts" / "python.exe" if windows else venv / "bin" / "python"
+
+
+def is_stale(stamp: Path = STAMP, inputs: Sequence[Path] = INPUTS) -> bool:
+    """Whether the venv needs (re)installing: no stamp, or an input changed after it.
+
+    >>> is_stale(Path("no-such-folder") / ".installed")
+    True
+    """
+    if not stamp.is_file():
+        return True
+    installed = stamp.stat().st_mtime
+    return any(path.stat().st_mtime > installed for path in inputs)
+
+
+def run(args: Sequence[str | os.PathLike], env: dict[str, str] | None = None) -> int:
+    """Run one command from the repository root, echoing it first; return its exit status."""
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, env=env).returncode
+
+
+def ensure_venv() -> Path:
+    """Create or refresh ``.venv`` when missing or stale; return its Python."""
+    python = venv_python()
+    if not python.exists():
+        print(f"creating {VENV.name} with {sys.executable} (first time: a few minutes)", flush=True)
+        if run([sys.executable, "-m", "venv", VENV]) != 0:
+            raise SystemExit(f"could not create {VENV}; is the venv module installed (Debian: python3-venv)?")
+    if is_stale():
+        STAMP.unlink(missing_ok=True)  # a broken install stays stale until one completes
+        for step in (
+            [python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
+            # Editable, without dependencies: requirements.txt alone decides the versions.
+            [python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", "."],
+        ):
+            if run(step) != 0:
+                raise SystemExit(f"installing into {VENV.name} failed; fix the error above and rerun")
+        STAMP.touch()
+    return python
+
+
+def venv_env() -> dict[str, str]:
+    """This process's environment with the venv activated (its scripts first on PATH)."""
+    env = dict(os.environ)
+    env["VIRTUAL_ENV"] = str(VENV)
+    env["PATH"] = os.pathsep.join([str(venv_python().parent), env.get("PATH", "")])
+    return env
+
+
+def notebook_paths(patterns: Sequence[str]) -> list[str]:
+    """Notebooks named by ``patterns`` (globs expanded here, as Windows shells do not), default all.
+
+    >>> [Path(path).name for path in notebook_paths(["notebooks/03.5-*.ipynb"])]
+    ['03.5-causal-attention.ipynb']
+    """
+    paths = []
+    for pattern in patterns or [str(Path("notebooks", "*.ipynb"))]:
+        matches = sorted(glob.glob(pattern, root_dir=ROOT))
+        if not matches:
+            raise SystemExit(f"no notebook matches {pattern!r}; give paths like notebooks/02.6-*.ipynb")
+        paths += matches
+    return paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, prepare the venv and run the command; return the exit status."""
+    parser = argparse.ArgumentParser(description="The project's commands (see the module docstring).")
+    parser.add_argument("command", choices=[*COMMANDS, "lint", "notebooks", "venv"])
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on (pytest options, notebook paths)")
+    ns = parser.parse_args(argv)
+    python = ensure_venv()
+    env = venv_env()
+    if ns.command == "venv":
+        return 0
+    if ns.command == "lint":
+        # Both checks run, so one report shows every problem; either failing fails the command.
+        return max([run([python, *step, *ns.args], env) for step in LINT])
+    if ns.command == "notebooks":
+        for notebook in notebook_paths(ns.args):
+            if (status := run([python, *NOTEBOOK_RUN, notebook], env)) != 0:
+                return status
+        return 0
+    return run([python, *COMMANDS[ns.command], *ns.args], env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
