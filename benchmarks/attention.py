@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from benchmarks.variants import VARIANTS, copy_weights
 from helpers.attention import MultiHeadAttention, MultiHeadAttentionWrapper
+from helpers.attention_variants import VARIANTS, copy_weights
+from helpers.timing import round_times
 
 D_MODEL = 768
 NUM_HEADS = 12
@@ -67,32 +66,6 @@ def check_equal(modules: dict[str, nn.Module], x: torch.Tensor) -> float:
                 continue
             worst = max(worst, (module(x) - reference).abs().max().item())
     return worst
-
-
-def step(module: nn.Module, x: torch.Tensor, sync: Callable[[], None]) -> float:
-    """Seconds for one forward + backward pass of ``module`` on ``x``."""
-    module.zero_grad(set_to_none=True)
-    x = x.detach().requires_grad_()
-    sync()
-    start = time.perf_counter()
-    module(x).sum().backward()
-    sync()
-    return time.perf_counter() - start
-
-
-def time_variants(
-    modules: dict[str, nn.Module], x: torch.Tensor, repeats: int, warmup: int, sync: Callable[[], None]
-) -> dict[str, list[float]]:
-    """Per-round times of every module, rounds interleaved with a rotating order."""
-    names = list(modules)
-    for _ in range(warmup):
-        for name in names:
-            step(modules[name], x, sync)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeats):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            times[name].append(step(modules[name], x, sync))
-    return times
 
 
 def print_table(title: str, times: dict[str, list[float]], max_diff: float) -> None:
@@ -133,7 +106,7 @@ def main() -> None:
             max_diff = check_equal(modules, x)
             if max_diff > 1e-4:
                 raise AssertionError(f"a variant differs from the explicit path by {max_diff:.2e}")
-            times = time_variants(modules, x, args.repeats, args.warmup, sync)
+            times = round_times(modules, x, args.repeats, args.warmup, sync)
             name = torch.cuda.get_device_name() if device.type == "cuda" else "CPU"
             print_table(f"{name}: batch {batch} x {num_tokens} tokens", times, max_diff)
 

@@ -4,7 +4,8 @@
   gradients), is causal, and drops attention weights like the explicit path;
 - ``GPTDatasetV1`` keeps one token tensor, every window is a view of it, and
   its batches equal those of the book's one-tensor-per-window layout;
-- the notebooks' own step-by-step versions agree with helpers and benchmarks.
+- the notebooks' own step-by-step versions agree with helpers and benchmarks
+  (the same initialisation and outputs for the attention variants).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from benchmarks.dataloader import PerWindowDataset, same_batches, stored_bytes
-from benchmarks.variants import VARIANTS, copy_weights
 from helpers.attention import MultiHeadAttention
+from helpers.attention_variants import VARIANTS, copy_weights
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
 from tests.book_inputs import BOOK_INPUTS
@@ -177,8 +178,21 @@ def test_variants_reject_shapes_they_cannot_build():
 
 
 def test_copy_weights_rejects_an_unknown_module():
-    with pytest.raises(TypeError, match="not Linear"):
+    with pytest.raises(TypeError, match="target needs a `qkv` Linear.*not Linear"):
         copy_weights(MultiHeadAttention(4, 4, 4, 0.0, 2), torch.nn.Linear(4, 4))
+    with pytest.raises(TypeError, match="source must be a helpers MultiHeadAttention, got Linear"):
+        copy_weights(torch.nn.Linear(4, 4), VARIANTS["SDPA"](4, 4, 4, 2))
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_copy_weights_rejects_other_sizes_and_leaves_the_target_alone(name):
+    target = VARIANTS[name](8, 8, 4, 2)
+    before = {key: value.clone() for key, value in target.state_dict().items()}
+    with pytest.raises(ValueError, match="build both with the same d_in, d_out and num_heads"):
+        copy_weights(MultiHeadAttention(4, 4, 4, 0.0, 2), target)
+    assert all(torch.equal(value, before[key]) for key, value in target.state_dict().items())
+    with pytest.raises(ValueError, match="qkv_bias=False"):
+        copy_weights(MultiHeadAttention(8, 8, 4, 0.0, 2, qkv_bias=True), target)
 
 
 # --- dataset memory -----------------------------------------------------------------------------------
@@ -235,14 +249,22 @@ def nb26b() -> dict:
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_notebook_variants_equal_the_benchmark_variants(nb37, name):
+def test_notebook_variants_equal_the_helpers_variants(nb37, name):
+    """Same seed, same parameters (their initialisations have not drifted apart), and the same outputs."""
+    notebook_class = nb37[VARIANTS[name].__name__]
+    assert notebook_class.__module__ == "notebook:03.7-efficient-attention.ipynb", "the notebook must build its own"
     torch.manual_seed(7)
+    notebook_variant = notebook_class(32, 32, 16, 4)
+    torch.manual_seed(7)
+    helpers_variant = VARIANTS[name](32, 32, 16, 4)
+    notebook_state, helpers_state = notebook_variant.state_dict(), helpers_variant.state_dict()
+    assert list(notebook_state) == list(helpers_state)
+    for key, value in notebook_state.items():
+        torch.testing.assert_close(value, helpers_state[key], atol=0, rtol=0)
     _, explicit = pair(32, 32, 16, 4)
-    notebook_variant = nb37["copy_weights"](explicit, nb37["VARIANTS"][name](32, 32, 16, 4))
-    benchmark_variant = copy_weights(explicit, VARIANTS[name](32, 32, 16, 4))
     x = torch.randn(3, 11, 32)
-    torch.testing.assert_close(notebook_variant(x), benchmark_variant(x), atol=1e-6, rtol=0)
-    torch.testing.assert_close(notebook_variant(x), explicit(x), atol=1e-5, rtol=0)
+    torch.testing.assert_close(copy_weights(explicit, notebook_variant)(x), explicit(x), atol=1e-5, rtol=0)
+    torch.testing.assert_close(notebook_variant(x), copy_weights(explicit, helpers_variant)(x), atol=1e-6, rtol=0)
 
 
 def test_notebook_saved_bytes_show_the_t_by_t_weights(nb37):
@@ -254,12 +276,6 @@ def test_notebook_saved_bytes_show_the_t_by_t_weights(nb37):
     fused_saved = nb37["saved_for_backward"](fused, x.clone())
     assert weights_bytes <= explicit_saved < 2 * weights_bytes
     assert fused_saved < weights_bytes / 4
-
-
-def test_notebook_median_times_times_every_module(nb37):
-    modules = {"a": torch.nn.Linear(4, 4), "b": torch.nn.Linear(4, 4)}
-    times = nb37["median_times"](modules, torch.rand(2, 4), rounds=3)
-    assert set(times) == {"a", "b"} and all(t > 0 for t in times.values())
 
 
 def test_notebook_per_window_dataset_matches_helpers(nb26b, verdict):

@@ -7,6 +7,7 @@ repository in a temporary folder.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -193,10 +194,19 @@ def test_failed_export_leaves_no_half_written_page(fake_repo, tmp_path, monkeypa
     assert not list(out.rglob("*.part"))
 
 
-def test_pages_are_replaced_atomically(fake_repo, tmp_path, monkeypatch):
-    """Every page goes through the write-to-temporary-then-rename helper."""
-    calls = []
-    real_write = export.atomic_write
-    monkeypatch.setattr(export, "atomic_write", lambda path, data: calls.append(path) or real_write(path, data))
-    written = export_html(tmp_path / "out", fake_repo)
-    assert calls == written
+def test_a_crash_while_writing_keeps_the_old_page_whole(fake_repo, tmp_path, monkeypatch):
+    """A page is written to a temporary file and renamed into place: a crash before the rename keeps the old page."""
+    out = tmp_path / "out"
+    export_html(out, fake_repo)
+    old_notes = (out / "NOTES.html").read_bytes()
+    (fake_repo / "NOTES.md").write_text("# The notes, rewritten\n")
+
+    def power_cut(src, dst):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", power_cut)
+    with pytest.raises((OSError, ValueError), match="power cut"):
+        export_html(out, fake_repo)
+    monkeypatch.undo()
+    assert (out / "NOTES.html").read_bytes() == old_notes
+    assert not list(out.rglob("*.part")), "a temporary file was left behind"

@@ -24,7 +24,7 @@ def test_teaching_dataset_equals_helpers(nb26, max_length, stride):
     text, tokenizer = nb26["raw_text"], nb26["tokenizer"]
     ours = nb26["GPTDatasetV1"](text, tokenizer, max_length, stride)
     theirs = GPTDatasetV1(text, tokenizer, max_length, stride)
-    assert ours is not theirs and type(ours) is not GPTDatasetV1
+    assert type(ours).__module__ == "notebook:02.6-sliding-window.ipynb", "the notebook must build its own class"
     assert len(ours) == len(theirs)
     for i in range(len(ours)):
         assert torch.equal(ours[i][0], theirs[i][0])

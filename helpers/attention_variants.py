@@ -1,4 +1,4 @@
-"""Other ways to write causal multi-head attention, for the attention benchmark.
+"""Four other ways to write causal multi-head attention (notebook 3.7, ``benchmarks/attention.py``).
 
 Every variant here computes the same function as
 :class:`helpers.attention.MultiHeadAttention`: project ``x`` to queries, keys
@@ -8,8 +8,10 @@ differ only in *how*: one fused QKV matrix product instead of three, ``einsum``
 instead of ``@``, PyTorch's fused ``F.scaled_dot_product_attention`` kernel, or
 the ready-made ``torch.nn.MultiheadAttention`` module.
 
-:func:`copy_weights` loads a ``MultiHeadAttention``'s weights into any of them,
-so a test (or the benchmark) can check that they all give the same output.
+:func:`copy_weights` loads a ``MultiHeadAttention``'s weights into any of them
+(or into a module laid out like one of them, such as the versions notebook 3.7
+builds), so a notebook, a test or the benchmark can check that they all give
+the same output.
 
 >>> import torch
 >>> from helpers.attention import MultiHeadAttention
@@ -30,6 +32,11 @@ from helpers.attention import MultiHeadAttention, causal_mask
 
 
 def _check_shape(d_out: int, num_heads: int) -> int:
+    for name, value in (("d_out", d_out), ("num_heads", num_heads)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value <= 0:
+            raise ValueError(f"{name} must be positive, got {value}")
     if d_out % num_heads != 0:
         raise ValueError(f"d_out={d_out} is not divisible by num_heads={num_heads}; choose a multiple of {num_heads}")
     return d_out // num_heads
@@ -72,11 +79,10 @@ class MHAEinsum(nn.Module):
         super().__init__()
         self.head_dim = _check_shape(d_out, num_heads)
         self.num_heads, self.d_out = num_heads, d_out
-        self.W_query = nn.Parameter(torch.empty(d_in, d_out))
-        self.W_key = nn.Parameter(torch.empty(d_in, d_out))
-        self.W_value = nn.Parameter(torch.empty(d_in, d_out))
-        for weight in (self.W_query, self.W_key, self.W_value):
-            nn.init.kaiming_uniform_(weight.T, a=5**0.5)
+        # (d_in, d_out) matrices, used as x @ W; scaled by 1/sqrt(d_in) so outputs keep the inputs' size.
+        self.W_query = nn.Parameter(torch.randn(d_in, d_out) / d_in**0.5)
+        self.W_key = nn.Parameter(torch.randn(d_in, d_out) / d_in**0.5)
+        self.W_value = nn.Parameter(torch.randn(d_in, d_out) / d_in**0.5)
         self.out_proj = nn.Linear(d_out, d_out)
         self.register_buffer("mask", causal_mask(context_length))
 
@@ -147,26 +153,52 @@ VARIANTS: dict[str, type[nn.Module]] = {
     "SDPA": MHASDPA,
     "nn.MultiheadAttention": MHATorch,
 }
-"""The benchmark's own variants, by the label its table prints."""
+"""The four variants, by the label the benchmark's table prints."""
 
 
 @torch.no_grad()
 def copy_weights(source: MultiHeadAttention, target: nn.Module) -> nn.Module:
-    """Give ``target`` (a variant here) the projections of ``source``; returns ``target``."""
+    """Give ``target`` the projections of ``source``; returns ``target``.
+
+    ``target`` is recognised by its layout, not its class, so the notebook's own
+    versions of the variants work too: a ``qkv`` ``nn.Linear`` (one QKV product),
+    ``W_query``/``W_key``/``W_value`` ``(d_in, d_out)`` parameters (``einsum``), or
+    an ``mha`` ``nn.MultiheadAttention``; each also has an output projection.
+
+    >>> copy_weights(MultiHeadAttention(4, 4, 3, 0.0, 2), nn.Linear(4, 4))
+    Traceback (most recent call last):
+    ...
+    TypeError: target needs a `qkv` Linear, `W_query`/`W_key`/`W_value` parameters or an `mha` module, not Linear
+    """
+    if not isinstance(source, MultiHeadAttention):
+        raise TypeError(f"source must be a helpers MultiHeadAttention, got {type(source).__name__}")
+    if source.W_query.bias is not None:
+        raise ValueError("source has query/key/value biases, which the variants lack; build it with qkv_bias=False")
     w_q, w_k, w_v = source.W_query.weight, source.W_key.weight, source.W_value.weight
-    if isinstance(target, (MHAFusedQKV, MHASDPA)):
-        target.qkv.weight.copy_(torch.cat([w_q, w_k, w_v]))
+    if isinstance(getattr(target, "qkv", None), nn.Linear):
+        pairs = [(target.qkv.weight, torch.cat([w_q, w_k, w_v]))]
         out_proj = target.out_proj
-    elif isinstance(target, MHAEinsum):
-        for param, weight in ((target.W_query, w_q), (target.W_key, w_k), (target.W_value, w_v)):
-            param.copy_(weight.T)
+    elif isinstance(getattr(target, "W_query", None), nn.Parameter):
+        # nn.Linear stores W transposed: (d_out, d_in); the einsum variant uses (d_in, d_out).
+        pairs = [(target.W_query, w_q.T), (target.W_key, w_k.T), (target.W_value, w_v.T)]
         out_proj = target.out_proj
-    elif isinstance(target, MHATorch):
-        target.mha.in_proj_weight.copy_(torch.cat([w_q, w_k, w_v]))
-        target.mha.in_proj_bias.zero_()
+    elif isinstance(getattr(target, "mha", None), nn.MultiheadAttention):
+        # Its input projection always has a bias when its output projection has one: zero it.
+        bias = target.mha.in_proj_bias
+        pairs = [(target.mha.in_proj_weight, torch.cat([w_q, w_k, w_v])), (bias, torch.zeros_like(bias))]
         out_proj = target.mha.out_proj
     else:
-        raise TypeError(f"copy_weights knows the variants in VARIANTS, not {type(target).__name__}")
-    out_proj.weight.copy_(source.out_proj.weight)
-    out_proj.bias.copy_(source.out_proj.bias)
+        raise TypeError(
+            "target needs a `qkv` Linear, `W_query`/`W_key`/`W_value` parameters or an `mha` module, "
+            f"not {type(target).__name__}"
+        )
+    pairs += [(out_proj.weight, source.out_proj.weight), (out_proj.bias, source.out_proj.bias)]
+    for param, weight in pairs:
+        if param.shape != weight.shape:
+            raise ValueError(
+                f"target has a {tuple(param.shape)} weight where source gives {tuple(weight.shape)}: "
+                "build both with the same d_in, d_out and num_heads"
+            )
+    for param, weight in pairs:
+        param.copy_(weight)
     return target
