@@ -1,9 +1,10 @@
 """Forward + backward time of seven causal multi-head attention implementations.
 
-Run from the repository root::
+Run from the repository root, with the venv's Python (``.venv/bin/python``;
+on Windows ``.venv\\Scripts\\python``)::
 
-    .venv/bin/python -m benchmarks.attention            # CPU, and CUDA when present
-    .venv/bin/python -m benchmarks.attention --repeats 7 --threads 1   # steadier on a busy machine
+    python -m benchmarks.attention                          # CPU, and CUDA when present
+    python -m benchmarks.attention --repeats 7 --threads 1  # steadier on a busy machine
 
 GPT-2-small sizes (d_in = d_out = 768, 12 heads), float32, causal, dropout 0,
 at batch 8 x 256 tokens and batch 2 x 1024 tokens. Each step is one forward

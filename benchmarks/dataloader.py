@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.dataloader
+    python -m benchmarks.dataloader   # with the venv's Python (.venv/bin/ or .venv\\Scripts\\)
 
 Text: tinyshakespeare (GPT-2 tokens), ``max_length=256``, strides 1 and 256.
 Each (dataset, stride) pair is built in a fresh subprocess: the child loads the
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -82,6 +81,16 @@ def same_batches(a: Dataset, b: Dataset) -> bool:
     )
 
 
+def peak_rss() -> int:
+    """The process's peak resident memory in bytes, on Linux, macOS and Windows."""
+    if sys.platform == "win32":
+        return psutil.Process().memory_info().peak_wset  # Windows' name for the peak resident set
+    import resource  # POSIX only, hence imported here
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes, Linux KiB
+
+
 def reset_peak() -> None:
     """Reset the process's peak RSS to its current RSS, where Linux allows it (else keep it)."""
     try:
@@ -99,12 +108,12 @@ def child(kind: str, stride: int) -> None:
     tokenizer.encode("warm up", allowed_special={"<|endoftext|>"})
     reset_peak()
     baseline = psutil.Process().memory_info().rss
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak_before = peak_rss()
     cls = GPTDatasetV1 if kind == "GPTDatasetV1" else PerWindowDataset
     start = time.perf_counter()
     dataset = cls(text, tokenizer, MAX_LENGTH, stride)
     build_s = time.perf_counter() - start
-    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak_after = peak_rss()
     result = {
         "build_s": build_s,
         "peak_delta": peak_after - baseline,
