@@ -1,8 +1,8 @@
 """Test-suite wiring shared by every test module.
 
-Tests that run the real HTML export of the whole repository (they use the
-``exported`` fixture of ``tests/test_export.py``) take most of the unit-test
-time, so they are marked ``slow``: ``python tools/dev.py test-fast`` (``make
+The HTML export tests (``tests/test_export.py``: nbconvert renders notebooks,
+and one fixture exports the whole repository) take most of the unit-test time,
+so they are marked ``slow``: ``python tools/dev.py test-fast`` (``make
 test-fast``) leaves them out with ``-m "not slow"``; ``make test`` runs them.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-SLOW_FIXTURES = {"exported"}
-"""Fixtures that make a test slow: the real export of every notebook."""
+SLOW_MODULES = {"test_export.py"}
+"""Test files whose every test is slow: they render notebooks to HTML."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a slow fixture as ``slow``."""
+    """Mark every test in a slow module as ``slow``."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
