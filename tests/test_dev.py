@@ -29,5 +29,5 @@ def test_each_platform_gets_its_own_interpreter_path():
 
 def test_fast_run_leaves_out_notebooks_and_the_slow_export():
     fast = COMMANDS["test-fast"]
-    assert "notebooks" not in fast and "-n" not in fast and fast[fast.index("-m", 2) + 1] == "not slow"
+    assert "notebooks" not in fast and fast[fast.index("-m", 2) + 1] == "not slow"
     assert "tests/browser" in COMMANDS["test-browser"] and "no:nbval" in COMMANDS["test-browser"]

@@ -43,12 +43,10 @@ INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")
 PYTEST = ["-m", "pytest"]
 COMMANDS: dict[str, list[str]] = {
     "lab": ["-m", "tools.lab"],
-    # Two workers, each notebook whole on one (loadfile: its cells share one kernel, in order);
-    # on a loaded 2-core machine this took 308 s instead of 487 s, with the same results.
-    "test": [*PYTEST, "-n", "2", "--dist", "loadfile"],
+    # One process: with two pytest-xdist workers a kernel once died at start-up (flaky), so no xdist.
+    "test": PYTEST,
     # Only the Python folders: with no notebooks among the paths nbval collects nothing,
-    # and `-m "not slow"` leaves out the HTML export tests (see tests/conftest.py). One
-    # process: starting workers costs more than it saves on these short tests.
+    # and `-m "not slow"` leaves out the HTML export tests (see tests/conftest.py).
     "test-fast": [*PYTEST, "-m", "not slow", "tests", "helpers", "benchmarks", "tools"],
     # The browser tests are ignored by the configured addopts, which also load nbval;
     # replace them here so that only the browser tests run, without nbval.
