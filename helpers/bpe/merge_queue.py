@@ -7,7 +7,7 @@ no adjacent pair is a token. The ids are the ranks of the final parts.
 
 Rescanning all pairs after every merge costs O(n^2) for a chunk of n bytes.
 Here the parts form a linked list (``prev``/``next`` indices) and the candidate
-pairs sit in a heap keyed by ``(rank, position)``. A merge changes only the
+pairs sit in a heap keyed by ``(rank, position)`` (packed into one int). A merge changes only the
 pairs next to it, so it pushes at most two new candidates; entries made stale
 by earlier merges are recognised when popped (the pair at that position no
 longer joins to a token of that rank) and skipped: lazy invalidation. Each
@@ -36,15 +36,25 @@ _SHORT = 48  # bytes; below this the rescan is faster than the heap's bookkeepin
 
 
 def _rescan(data: bytes, ranks: Mapping[bytes, int]) -> list[int]:
-    """The plain rule: rank every adjacent pair, merge the lowest (leftmost), repeat."""
+    """The plain rule: rank every adjacent pair, merge the lowest (leftmost), repeat.
+
+    After a merge only the two pairs touching it get new ranks; the rest are kept.
+    """
+    get = ranks.get
     parts = [_BYTES[b] for b in data]
-    while len(parts) > 1:
-        pair_ranks = [ranks.get(a + b, _NO_RANK) for a, b in pairwise(parts)]
+    pair_ranks = [get(a + b, _NO_RANK) for a, b in pairwise(parts)]
+    while pair_ranks:
         best = min(pair_ranks)
         if best == _NO_RANK:
             break
         i = pair_ranks.index(best)
-        parts[i : i + 2] = [parts[i] + parts[i + 1]]
+        merged = parts[i] + parts[i + 1]
+        parts[i] = merged
+        del parts[i + 1], pair_ranks[i]
+        if i < len(pair_ranks):
+            pair_ranks[i] = get(merged + parts[i + 1], _NO_RANK)
+        if i > 0:
+            pair_ranks[i - 1] = get(parts[i - 1] + merged, _NO_RANK)
     return [ranks[p] for p in parts]
 
 
@@ -55,11 +65,12 @@ def _merge_queue(data: bytes, ranks: Mapping[bytes, int]) -> list[int]:
     nxt = list(range(1, n + 1))  # n means "no right neighbour"
     prv = list(range(-1, n - 1))  # -1 means "no left neighbour"
     get = ranks.get
-    heap = [(r, i) for i in range(n - 1) if (r := get(parts[i] + parts[i + 1])) is not None]
+    # One int per entry, rank * n + position: ints compare faster than tuples, same order.
+    heap = [r * n + i for i in range(n - 1) if (r := get(parts[i] + parts[i + 1])) is not None]
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap:
-        rank, i = pop(heap)
+        rank, i = divmod(pop(heap), n)
         left = parts[i]
         j = nxt[i]
         if left is None or j == n:
@@ -74,10 +85,10 @@ def _merge_queue(data: bytes, ranks: Mapping[bytes, int]) -> list[int]:
         if k != n:
             prv[k] = i
             if (r := get(merged + parts[k])) is not None:
-                push(heap, (r, i))
+                push(heap, r * n + i)
         p = prv[i]
         if p >= 0 and (r := get(parts[p] + merged)) is not None:
-            push(heap, (r, p))
+            push(heap, r * n + p)
     return [ranks[part] for part in parts if part is not None]
 
 

@@ -125,7 +125,9 @@ def train_merges_plain(text: str, num_merges: int, pattern: str = GPT2_PATTERN) 
     return merges
 
 
-def train_merges_fast(chunk_counts: Mapping[str, int], num_merges: int, progress: bool = False) -> list[tuple[int, int]]:
+def train_merges_fast(
+    chunk_counts: Mapping[str, int], num_merges: int, progress: bool = False
+) -> list[tuple[int, int]]:
     """The merges of :func:`train_merges_plain`, from the counts of distinct chunks and incremental pair counts."""
     words = [list(chunk.encode("utf-8")) for chunk in chunk_counts]
     freqs = list(chunk_counts.values())
