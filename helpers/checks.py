@@ -128,8 +128,9 @@ def token_ids(ids: object, name: str = "ids") -> list[int]:
 
 def require_tokenizer(value: object, name: str = "tokenizer") -> object:
     """``value`` if it has a callable ``encode`` method, else a ``TypeError`` naming ``name``."""
-    if isinstance(value, type) or not callable(getattr(value, "encode", None)):
-        what = f"the class {value.__name__}" if isinstance(value, type) else type(value).__name__
+    # A str has an encode method too (to bytes): tiktoken.get_encoding("gpt2") was probably meant.
+    if isinstance(value, type | str | bytes) or not callable(getattr(value, "encode", None)):
+        what = f"the class {value.__name__}" if isinstance(value, type) else f"{type(value).__name__} {value!r}"
         raise TypeError(
             f"{name} must be a tokenizer object with an encode(text) method, such as "
             f'tiktoken.get_encoding("gpt2") or BPETokenizer(...), got {what}'
