@@ -69,9 +69,9 @@ SPECIAL_ARGS = [
 SPECIAL_TEXTS = ["hello <|endoftext|> world", "<|im_start|>hi", "plain text", "hello", "<|endoftext|><|endoftext|>"]
 
 
-def outcome(fn):
+def outcome(fn, *args, **kwargs):
     try:
-        return fn()
+        return fn(*args, **kwargs)
     except ValueError:
         return "ValueError"
     except TypeError:
@@ -82,8 +82,8 @@ def outcome(fn):
 @pytest.mark.parametrize("disallowed", [*SPECIAL_ARGS, "all"], ids=repr)
 def test_special_arguments_behave_like_tiktoken(gpt2, tik, allowed, disallowed):
     for text in SPECIAL_TEXTS:
-        ours = outcome(lambda: gpt2.encode(text, allowed_special=allowed, disallowed_special=disallowed))
-        theirs = outcome(lambda: tik.encode(text, allowed_special=allowed, disallowed_special=disallowed))
+        ours = outcome(gpt2.encode, text, allowed_special=allowed, disallowed_special=disallowed)
+        theirs = outcome(tik.encode, text, allowed_special=allowed, disallowed_special=disallowed)
         if isinstance(theirs, list) or theirs == "ValueError":
             assert ours == theirs, (text, allowed, disallowed)
 
