@@ -13,11 +13,10 @@ The algorithm, as GPT-2 and tiktoken apply it:
 Ids ``0..255`` are single bytes (in ``byte_ids`` order), id ``256 + i`` is the
 ``i``-th merge, and special tokens come last.
 
-Threads: one tokenizer may be shared by many threads. The cache is only ever
-read with ``dict.get`` and grown with single assignments (each atomic), and
-when full it is *replaced* by a new dict, never cleared in place, so a thread
-still working with the old dict is never surprised; each call assembles its
-ids from its own dict of the chunks it needs.
+Threads: one tokenizer may be shared by many threads. A cache dict only ever
+grows, by single assignments (each atomic); when full it is *replaced* by a new
+dict, never cleared in place, so a thread still working with the old dict
+finds every chunk it has looked up or added.
 """
 
 from __future__ import annotations
@@ -226,22 +225,23 @@ class BPETokenizer:
             except UnicodeEncodeError:  # lone surrogates become U+FFFD, as in tiktoken
                 text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         pieces = chunks(text, self._regex)
-        cache = self._cache  # this call keeps using this dict even if another thread replaces it
-        ranks = self._ranks
-        encoded: dict[str, list[int]] = {}
-        new = 0
-        for chunk in set(pieces):
-            ids = cache.get(chunk)
-            if ids is None:
-                ids = encode_chunk(chunk.encode("utf-8"), ranks)
-                new += 1
-            encoded[chunk] = ids
-        if new:
-            if len(cache) + new > CACHE_LIMIT:
-                cache = self._cache = {}  # a fresh dict, so readers of the old one are unaffected
-            cache.update(encoded)
+        # Thread safety: a cache dict only ever grows (never cleared in place), so every chunk
+        # this call finds in or adds to its local `cache` is still there when the ids are assembled.
+        cache = self._cache
+        distinct = set(pieces)
+        missing = distinct.difference(cache)
+        if missing:
+            if len(cache) + len(missing) > CACHE_LIMIT:
+                old = cache  # full: start a fresh dict holding just what this call needs
+                cache = {chunk: old[chunk] for chunk in distinct - missing}
+                self._cache = cache
+            ranks = self._ranks
+            for chunk in missing:
+                data = chunk.encode("utf-8")
+                whole = ranks.get(data)  # most chunks are a token: skip the call
+                cache[chunk] = [whole] if whole is not None else encode_chunk(data, ranks)
         # Most chunks repeat ("the", " and", ...): each is a dict lookup after the first.
-        return list(chain.from_iterable(map(encoded.__getitem__, pieces)))
+        return list(chain.from_iterable(map(cache.__getitem__, pieces)))
 
     def encode(
         self,
