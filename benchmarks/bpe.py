@@ -11,15 +11,23 @@ Run from the repository root (about 2-4 minutes on 2 cores, most of it the plain
    Rust trainer (byte-level, same vocabulary size; it uses all cores).
 2. Encoding all of tinyshakespeare with GPT-2's vocabulary: cold (build the
    tokenizer from its files, then encode; each cold run is a fresh Python
-   process) and warm (encode again with the same object), ours against
-   tiktoken's single-threaded ``encode``.
+   process), after construction with an empty chunk cache (ours against
+   tiktoken's ``encode_ordinary``, both single calls), and warm (encode again
+   with the same object), ours against tiktoken's single-threaded ``encode``.
+3. Single long chunks of 2k, 4k, 8k and 16k characters (one letter repeated,
+   random letters, random ``ACGT``): the merge queue should make each doubling
+   cost about 2x (O(n log n)), not 4x; the ids are checked against tiktoken's.
 
-Every ratio in the table comes from times measured in the same run.
+Every ratio in the table comes from times measured in the same run. Times
+are CPU seconds of the measuring process (``time.process_time``), so that
+other programs running on the machine do not inflate them; for HF
+``tokenizers``, which trains on several threads, that is the sum over threads.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import subprocess
 import sys
 import time
@@ -30,6 +38,7 @@ from helpers.data import data_file, gpt2_encoding, load_text
 TRAIN_CHARS = 200_000
 VOCAB_SIZE = 1000
 REPEATS = 3
+CHUNK_SIZES = (2_000, 4_000, 8_000, 16_000)
 
 COLD_OURS = """
 import time
@@ -37,9 +46,9 @@ from helpers.bpe import BPETokenizer
 from helpers.data import data_file, load_text
 text = load_text("tinyshakespeare.txt")
 paths = data_file("gpt2/encoder.json"), data_file("gpt2/vocab.bpe")
-start = time.perf_counter()
+start = time.process_time()
 ids = BPETokenizer.from_gpt2(*paths).encode(text)
-print(time.perf_counter() - start, len(ids))
+print(time.process_time() - start, len(ids))
 """
 
 COLD_TIKTOKEN = """
@@ -48,19 +57,19 @@ import tiktoken
 from helpers.data import load_text, seed_tiktoken_cache
 text = load_text("tinyshakespeare.txt")
 seed_tiktoken_cache()
-start = time.perf_counter()
+start = time.process_time()
 ids = tiktoken.get_encoding("gpt2").encode(text)
-print(time.perf_counter() - start, len(ids))
+print(time.process_time() - start, len(ids))
 """
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
-    """The shortest wall time of ``repeats`` calls of ``fn``."""
+    """The shortest CPU time of ``repeats`` calls of ``fn``."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -72,6 +81,21 @@ def cold_run(script: str, repeats: int = REPEATS) -> float:
         )
         for _ in range(repeats)
     )
+
+
+def long_chunks(n: int) -> dict[str, str]:
+    """Three single chunks of ``n`` characters (no spaces, so the pattern keeps each whole)."""
+    rng = random.Random(n)
+    return {
+        "one letter": "a" * n,
+        "random letters": "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n)),
+        "random ACGT": "".join(rng.choice("ACGT") for _ in range(n)),
+    }
+
+
+def empty_cache_encode(tokenizer: BPETokenizer, text: str) -> None:
+    tokenizer._cache = {}  # as right after construction
+    tokenizer.encode_ordinary(text)
 
 
 def hf_train(text: str, vocab_size: int) -> None:
@@ -101,9 +125,9 @@ def main() -> None:
     t_fast = best_of(lambda: BPETokenizer().train(train_text, VOCAB_SIZE))
     t_hf = best_of(lambda: hf_train(train_text, VOCAB_SIZE))
     plain_merges = num_merges if args.plain_merges is None else min(args.plain_merges, num_merges)
-    start = time.perf_counter()
+    start = time.process_time()
     plain = train_merges_plain(train_text, plain_merges)
-    t_plain = (time.perf_counter() - start) * num_merges / plain_merges
+    t_plain = (time.process_time() - start) * num_merges / plain_merges
     assert plain == list(fast.merges)[:plain_merges], "fast and plain trainers disagree"
     plain_note = "measured in full" if plain_merges == num_merges else f"EXTRAPOLATED from {plain_merges} merges"
 
@@ -115,6 +139,19 @@ def main() -> None:
     t_ours_cold = cold_run(COLD_OURS)
     t_tik_warm = best_of(lambda: enc.encode(text))
     t_ours_warm = best_of(lambda: ours.encode(text))
+    t_tik_ordinary = best_of(lambda: enc.encode_ordinary(text))
+    t_ours_empty = best_of(lambda: empty_cache_encode(ours, text))
+
+    chunk_rows = []
+    for kind in long_chunks(CHUNK_SIZES[0]):
+        previous = None
+        for n in CHUNK_SIZES:
+            chunk = long_chunks(n)[kind]
+            assert ours.encode_ordinary(chunk) == enc.encode_ordinary(chunk), f"ids differ: {kind}, {n}"
+            seconds = best_of(lambda chunk=chunk: empty_cache_encode(ours, chunk), repeats=7)
+            growth = "" if previous is None else f"{seconds / previous:.2f}x the half-size chunk"
+            chunk_rows.append((f"one chunk: {kind}" if previous is None else "", f"{n:,} chars", seconds, growth))
+            previous = seconds
 
     rows = [
         (f"train {VOCAB_SIZE} tokens, {TRAIN_CHARS // 1000} kB", f"plain reference ({plain_note})", t_plain, "1.0x"),
@@ -122,13 +159,22 @@ def main() -> None:
         ("", "HF tokenizers (Rust, all cores)", t_hf, f"{t_plain / t_hf:.0f}x faster than plain"),
         (f"encode tinyshakespeare ({len(text):,} chars)", "tiktoken cold (get_encoding + encode)", t_tik_cold, "1.0x"),
         ("", "helpers.bpe cold (from_gpt2 + encode)", t_ours_cold, f"{t_ours_cold / t_tik_cold:.2f}x tiktoken cold"),
+        ("", "tiktoken encode_ordinary (after construction)", t_tik_ordinary, "1.0x"),
+        (
+            "",
+            "helpers.bpe encode_ordinary, empty cache",
+            t_ours_empty,
+            f"{t_ours_empty / t_tik_ordinary:.2f}x tiktoken encode_ordinary",
+        ),
         ("", "tiktoken warm (encode, 1 thread)", t_tik_warm, "1.0x"),
         ("", "helpers.bpe warm (encode, chunk cache)", t_ours_warm, f"{t_ours_warm / t_tik_warm:.2f}x tiktoken warm"),
+        *chunk_rows,
     ]
-    print(f"{'task':<40} {'implementation':<48} {'seconds':>8}  ratio")
+    print(f"{'task':<40} {'implementation':<48} {'CPU s':>8}  ratio")
     for task, impl, seconds, ratio in rows:
         print(f"{task:<40} {impl:<48} {seconds:8.3f}  {ratio}")
-    print(f"({len(ours.encode(text)):,} ids, identical to tiktoken's; best of {REPEATS} except the plain trainer)")
+    print(f"({len(ours.encode(text)):,} ids, identical to tiktoken's; best of {REPEATS} except the plain trainer;")
+    print(" every long chunk's ids identical to tiktoken's)")
 
 
 if __name__ == "__main__":

@@ -28,15 +28,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.checks import positive_int
+
 
 def _check_dims(**dims: int) -> None:
     for name, value in dims.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+        positive_int(value, name)
 
 
 def _check_dropout(dropout: float) -> None:
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float):
+        raise TypeError(f"dropout must be a float (a probability), got {type(dropout).__name__} {dropout!r}")
+    if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout is the probability of zeroing a weight and must lie in [0, 1), got {dropout!r}")
 
 
@@ -77,8 +80,10 @@ def self_attention(inputs: torch.Tensor) -> torch.Tensor:
     tensor([[0.7311, 0.2689],
             [0.2689, 0.7311]])
     """
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 2 or not inputs.is_floating_point():
-        raise ValueError("inputs must be a float tensor of shape (num_tokens, d_in)")
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise TypeError(f"inputs must be a float tensor of shape (num_tokens, d_in), got {type(inputs).__name__}")
+    if inputs.dim() != 2:
+        raise ValueError(f"inputs must be a float tensor of shape (num_tokens, d_in), got shape {tuple(inputs.shape)}")
     weights = torch.softmax(inputs @ inputs.T, dim=-1)
     return weights @ inputs
 
@@ -218,6 +223,14 @@ class MultiHeadAttention(nn.Module):
     dropped), but they draw different random numbers, so a seeded run with
     dropout > 0 differs between the two paths.
 
+    The mask: the explicit path keeps the book's ``mask`` buffer. The fused
+    path never reads a mask (``is_causal=True``), so it stores none: a
+    ``context_length``-squared bool tensor (1 MB at 1024 tokens, per layer)
+    would only take memory. To stay interchangeable with the book's class,
+    ``module.mask`` still answers (built on demand, on the weights' device),
+    ``state_dict()`` still holds ``mask`` (built when the dict is made), and
+    ``load_state_dict`` accepts a ``mask`` entry and checks it is causal.
+
     >>> _ = torch.manual_seed(123)
     >>> MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)(torch.rand(2, 6, 3)).shape
     torch.Size([2, 6, 2])
@@ -252,7 +265,36 @@ class MultiHeadAttention(nn.Module):
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.out_proj = nn.Linear(d_out, d_out)
         self.dropout = nn.Dropout(dropout)
-        self.register_buffer("mask", causal_mask(context_length))
+        self._mask_on_demand = fused
+        if not fused:
+            self.register_buffer("mask", causal_mask(context_length))
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: a fused module has no mask buffer.
+        if name == "mask" and self.__dict__.get("_mask_on_demand"):
+            return causal_mask(self.context_length, device=self.W_query.weight.device)
+        return super().__getattr__(name)
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        if "mask" not in self._buffers:  # the book's class saves its mask; so do we, built just for the dict
+            destination[prefix + "mask"] = self.mask
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors):
+        key = prefix + "mask"
+        if "mask" not in self._buffers:
+            if key in state_dict:  # load_state_dict passes its own copy of the dict, so popping is safe
+                saved = state_dict.pop(key)
+                expected = (self.context_length, self.context_length)
+                if tuple(saved.shape) != expected or (
+                    not saved.is_meta and not torch.equal(saved.cpu(), causal_mask(self.context_length))
+                ):
+                    errors.append(
+                        f"{key}: expected the causal mask of shape {expected}, got shape {tuple(saved.shape)}"
+                    )
+            elif strict:
+                missing_keys.append(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors)
 
     def _split_heads(self, t: torch.Tensor) -> torch.Tensor:
         b, num_tokens, _ = t.shape

@@ -5,11 +5,18 @@ Every file is looked up in three places, in this order:
 1. the folder named by the environment variable ``LLMFS_DATA_DIR``
    (CI points it at a local copy, so nothing is downloaded);
 2. a per-user cache folder (``$XDG_CACHE_HOME/llm-from-scratch-notebooks``,
-   by default ``~/.cache/llm-from-scratch-notebooks``);
-3. the file's public URL. A download is checked against a known SHA-256 and
-   written to a temporary file that is renamed into place only once it is
-   complete and correct, so an interrupted or corrupted download never leaves
-   a half-written file behind.
+   by default ``~/.cache/llm-from-scratch-notebooks``; a relative
+   ``XDG_CACHE_HOME`` is ignored, as the XDG spec asks);
+3. the file's public URL.
+
+Every known file is checked against its SHA-256 wherever it is found. A wrong
+copy in ``LLMFS_DATA_DIR`` is an error (the folder is yours to fix; nothing is
+downloaded behind your back). A wrong copy in the cache is replaced by a fresh
+download. Every write goes to a temporary file that is renamed into place only
+once it is complete and correct (a rename is atomic), so several processes may
+fetch the same file at once: each sees either no file, or a complete one, and
+a damaged file is never deleted, only replaced. Any network failure is a
+:class:`DataUnavailableError`.
 
 tiktoken keeps its own cache of GPT-2's ``encoder.json`` and ``vocab.bpe``
 (``$TIKTOKEN_CACHE_DIR``, else ``$DATA_GYM_CACHE_DIR``, else
@@ -21,8 +28,8 @@ URL. :func:`seed_tiktoken_cache` copies local files under those names, so
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -73,7 +80,16 @@ FILES: dict[str, DataFile] = {
 
 
 class DataUnavailableError(RuntimeError):
-    """A data file is neither on disk nor downloadable."""
+    """A data file is neither on disk nor downloadable (offline, or the download failed)."""
+
+
+class DataFileMismatchError(ValueError):
+    """A known file's bytes do not have the expected SHA-256 (a damaged or different copy)."""
+
+
+def _absolute(path: str | Path) -> Path:
+    """``path`` made absolute once, against the current folder, so a later ``chdir`` cannot move it."""
+    return Path(os.path.abspath(path))
 
 
 def cache_dir() -> Path:
@@ -82,8 +98,27 @@ def cache_dir() -> Path:
     >>> cache_dir().name
     'llm-from-scratch-notebooks'
     """
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and must be ignored
+        base = Path.home() / ".cache"
     return Path(base) / "llm-from-scratch-notebooks"
+
+
+def data_dir() -> Path | None:
+    """The absolute folder named by ``LLMFS_DATA_DIR``, or None when it is unset or empty.
+
+    Raises ``ValueError`` when the variable names something that does not
+    exist or is not a folder (a typo there would otherwise be silently ignored).
+    """
+    value = os.environ.get(DATA_DIR_ENV, "")
+    if not value:
+        return None
+    folder = _absolute(value)
+    if not folder.exists():
+        raise ValueError(f"{DATA_DIR_ENV}={value!r}, but {folder} does not exist; fix the path or unset the variable")
+    if not folder.is_dir():
+        raise ValueError(f"{DATA_DIR_ENV}={value!r}, but {folder} is not a folder")
+    return folder
 
 
 def sha256_of(path: Path) -> str:
@@ -93,6 +128,23 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+_verified: dict[tuple[str, int, int, int], str] = {}  # (path, inode, size, mtime) -> SHA-256 already computed
+
+
+def _sha256_cached(path: Path) -> str | None:
+    """The SHA-256 of ``path``, or None if it is not a file; unchanged files are hashed once."""
+    try:
+        st = path.stat()
+        if not path.is_file():
+            return None
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+        if key not in _verified:
+            _verified[key] = sha256_of(path)
+        return _verified[key]
+    except FileNotFoundError:  # removed meanwhile, e.g. by another process's rename
+        return None
 
 
 def _lookup(name: str) -> DataFile:
@@ -125,14 +177,15 @@ def atomic_write(path: Path, data: bytes) -> None:
 def download(file: DataFile, dest: Path, timeout: float = 30.0) -> Path:
     """Download ``file`` to ``dest``, check its SHA-256, and write it atomically.
 
-    Raises :class:`DataUnavailableError` when offline, and ``ValueError`` when
-    the downloaded bytes do not match the expected hash (nothing is written
-    then).
+    Raises :class:`DataUnavailableError` for any network failure (offline,
+    HTTP error, timeout, a connection cut mid-file), and
+    :class:`DataFileMismatchError` (a ``ValueError``) when the downloaded bytes
+    do not match the expected hash (nothing is written then).
     """
     try:
         with urllib.request.urlopen(file.url, timeout=timeout) as response:
             data = response.read()
-    except (urllib.error.URLError, OSError) as err:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
         raise DataUnavailableError(
             f"could not download {file.name} from {file.url} ({err}). "
             f"If you are offline, put a copy of the file at <folder>/{file.name} "
@@ -140,7 +193,7 @@ def download(file: DataFile, dest: Path, timeout: float = 30.0) -> Path:
         ) from err
     got = hashlib.sha256(data).hexdigest()
     if got != file.sha256:
-        raise ValueError(
+        raise DataFileMismatchError(
             f"the download of {file.name} from {file.url} has SHA-256 {got}, "
             f"expected {file.sha256}; the file was not saved. Try again, or "
             f"place a known-good copy in the folder named by {DATA_DIR_ENV}."
@@ -150,44 +203,81 @@ def download(file: DataFile, dest: Path, timeout: float = 30.0) -> Path:
 
 
 def data_file(name: str) -> Path:
-    """The local path of a known data file, downloading it on first use.
+    """The absolute local path of a known data file, checked, downloading it on first use.
 
     Looks in ``$LLMFS_DATA_DIR``, then the per-user cache, then downloads.
+    Raises :class:`DataFileMismatchError` (a ``ValueError``) naming the file
+    and the expected SHA-256 when the copy in ``$LLMFS_DATA_DIR`` is wrong.
 
     >>> data_file("the-verdict.txt").name
     'the-verdict.txt'
     """
     file = _lookup(name)
-    local_dir = os.environ.get(DATA_DIR_ENV)
-    if local_dir:
-        candidate = Path(local_dir) / file.name
-        if candidate.is_file():
+    local_dir = data_dir()
+    if local_dir is not None:
+        candidate = local_dir / file.name
+        got = _sha256_cached(candidate)
+        if got == file.sha256:
             return candidate
-    cached = cache_dir() / file.name
-    if cached.is_file():
-        if sha256_of(cached) == file.sha256:
-            return cached
-        cached.unlink()  # a stale or damaged copy: fetch a fresh one
+        if got is not None:
+            raise DataFileMismatchError(
+                f"{candidate} has SHA-256 {got}, expected {file.sha256}: the copy in {DATA_DIR_ENV} is damaged "
+                f"or a different file. Replace it with a good copy (from {file.url}), or remove it to download it."
+            )
+    cached = _absolute(cache_dir() / file.name)
+    if _sha256_cached(cached) == file.sha256:
+        return cached
+    # Missing or damaged: download and rename over it (never delete first, so that
+    # another process never finds the file gone in between).
     return download(file, cached)
 
 
-def load_text(name: str) -> str:
-    """Read a known text file (``"the-verdict.txt"`` or ``"tinyshakespeare.txt"``).
+def _read_utf8(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path} is not UTF-8 text: byte {data[err.start]:#04x} at offset {err.start} cannot be decoded; "
+            "save the file as UTF-8"
+        ) from None
+
+
+def load_text(name: str | Path) -> str:
+    """Read a known text file, or a text file of your own.
+
+    A known name (``"the-verdict.txt"``, ``"tinyshakespeare.txt"``) is found
+    and checked by :func:`data_file`. Any other name is a file of yours: a path
+    (relative to the current folder), or a file in ``$LLMFS_DATA_DIR``; it is
+    read as it is. Raises ``ValueError`` naming the file when its bytes are
+    not UTF-8.
 
     >>> len(load_text("the-verdict.txt"))
     20479
     """
-    _lookup(name)  # a wrong type or an unknown name fails here, with the list of known files
-    if not name.endswith(".txt"):
-        raise ValueError(f"{name!r} is not a text file; use data_file({name!r}) for its path")
-    return data_file(name).read_text(encoding="utf-8")
+    if not isinstance(name, str | Path):
+        raise TypeError(f"a data file name must be a str, got {type(name).__name__} (a pathlib.Path works too)")
+    if isinstance(name, str) and name in FILES:
+        if not name.endswith(".txt"):
+            raise ValueError(f"{name!r} is not a text file; use data_file({name!r}) for its path")
+        file = FILES[name]
+        path = data_file(name)
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != file.sha256:  # replaced between the check and the read
+            raise DataFileMismatchError(f"{path} changed while being read; expected SHA-256 {file.sha256}")
+        return _read_utf8(path, data)
+    local_dir = data_dir()
+    for candidate in (_absolute(name), None if local_dir is None else local_dir / name):
+        if candidate is not None and candidate.is_file():
+            return _read_utf8(candidate, candidate.read_bytes())
+    _lookup(str(name))  # raises, naming the file and listing the known ones
+    raise AssertionError("unreachable: _lookup accepted an unknown name")
 
 
 def tiktoken_cache_dir() -> Path:
-    """The folder tiktoken reads its cache from, following its own rules."""
+    """The folder tiktoken reads its cache from, following its own rules (made absolute)."""
     for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
         if os.environ.get(var):
-            return Path(os.environ[var])
+            return _absolute(os.environ[var])
     return Path(tempfile.gettempdir()) / "data-gym-cache"
 
 
@@ -201,29 +291,31 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
 
     Afterwards ``tiktoken.get_encoding("gpt2")`` loads them from disk instead
     of downloading. The files come from :func:`data_file` (the local data
-    folder, the per-user cache, or a checked download); each is copied
-    atomically under the SHA-1 name tiktoken looks for. Returns the cache folder.
+    folder, the per-user cache, or a checked download); the bytes copied are
+    checked against the SHA-256 once more, and each copy is written atomically
+    under the SHA-1 name tiktoken looks for. A wrong copy already in tiktoken's
+    cache is replaced. Returns the cache folder.
 
     >>> import tiktoken
     >>> _ = seed_tiktoken_cache()
     >>> tiktoken.get_encoding("gpt2").encode("Hello")
     [15496]
     """
-    target = Path(cache) if cache is not None else tiktoken_cache_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    if cache is not None and not isinstance(cache, str | Path):
+        raise TypeError(f"cache must be a folder path (str or pathlib.Path) or None, got {type(cache).__name__}")
+    target = _absolute(cache) if cache is not None else tiktoken_cache_dir()
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"cache {target} exists but is not a folder")
     for name in ("gpt2/encoder.json", "gpt2/vocab.bpe"):
         file = FILES[name]
         dest = target / tiktoken_cache_name(file.url)
-        if dest.is_file() and sha256_of(dest) == file.sha256:
+        if _sha256_cached(dest) == file.sha256:
             continue
         source = data_file(name)
-        with tempfile.NamedTemporaryFile(dir=target, delete=False, suffix=".part") as tmp:
-            tmp_path = Path(tmp.name)
-        try:
-            shutil.copyfile(source, tmp_path)
-            os.replace(tmp_path, dest)
-        finally:
-            tmp_path.unlink(missing_ok=True)
+        data = source.read_bytes()
+        if hashlib.sha256(data).hexdigest() != file.sha256:
+            raise DataFileMismatchError(f"{source} changed while being copied; expected SHA-256 {file.sha256}")
+        atomic_write(dest, data)
     return target
 
 

@@ -16,11 +16,14 @@ any stride, and the batches are identical.
 
 from __future__ import annotations
 
+import inspect
 from typing import Protocol
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+from helpers.checks import positive_int, require_int, require_str, require_tokenizer
 
 
 class Tokenizer(Protocol):
@@ -29,24 +32,32 @@ class Tokenizer(Protocol):
     def encode(self, text: str, *, allowed_special: set[str] | str = ...) -> list[int]: ...
 
 
-def _positive_int(value: object, name: str, hint: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value}{hint}")
-    return value
+def _takes_allowed_special(encode: object) -> bool:
+    """Whether ``encode`` accepts ``allowed_special`` (tiktoken and BPETokenizer do; the simple tokenizers do not)."""
+    try:
+        parameters = inspect.signature(encode).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: assume tiktoken's interface
+        return True
+    return "allowed_special" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def encode_to_tensor(text: str, tokenizer: Tokenizer) -> torch.Tensor:
-    """Token ids of ``text`` as one int64 tensor, ``<|endoftext|>`` allowed.
+    """Token ids of ``text`` as one int64 tensor, ``<|endoftext|>`` allowed where the tokenizer has it.
 
     With tiktoken the ids go straight into a NumPy array, never through a
-    Python list (which would cost ~36 bytes per token instead of 8).
+    Python list (which would cost ~36 bytes per token instead of 8). A
+    tokenizer whose ``encode`` takes only the text (``SimpleTokenizerV2``) is
+    called with the text alone.
     """
+    require_tokenizer(tokenizer)
     if hasattr(tokenizer, "encode_to_numpy"):
         ids = tokenizer.encode_to_numpy(text, allowed_special={"<|endoftext|>"})
         return torch.from_numpy(ids.astype(np.int64))
-    return torch.tensor(tokenizer.encode(text, allowed_special={"<|endoftext|>"}), dtype=torch.long)
+    if _takes_allowed_special(tokenizer.encode):
+        ids = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
+    else:
+        ids = tokenizer.encode(text)
+    return torch.tensor(ids, dtype=torch.long)
 
 
 class GPTDatasetV1(Dataset):
@@ -59,10 +70,10 @@ class GPTDatasetV1(Dataset):
     """
 
     def __init__(self, txt: str, tokenizer: Tokenizer, max_length: int, stride: int):
-        if not isinstance(txt, str):
-            raise TypeError(f"txt must be a str, got {type(txt).__name__}")
-        _positive_int(max_length, "max_length", " (the number of tokens in one window)")
-        _positive_int(stride, "stride", " (the step between window starts; 1 moves one token at a time)")
+        require_str(txt, "txt")
+        require_tokenizer(tokenizer)
+        positive_int(max_length, "max_length", " (the number of tokens in one window)")
+        positive_int(stride, "stride", " (the step between window starts; 1 moves one token at a time)")
         self.token_ids = encode_to_tensor(txt, tokenizer)
         self.max_length = max_length
         self.stride = stride
@@ -104,9 +115,13 @@ def create_dataloader_v1(
     """
     from helpers.data import gpt2_encoding
 
-    _positive_int(batch_size, "batch_size")
-    if not isinstance(num_workers, int) or num_workers < 0:
+    require_str(txt, "txt")
+    positive_int(batch_size, "batch_size")
+    if require_int(num_workers, "num_workers") < 0:
         raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {type(flag).__name__} {flag!r}")
     dataset = GPTDatasetV1(txt, gpt2_encoding(), max_length, stride)
     if drop_last and len(dataset) < batch_size:
         raise ValueError(

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from helpers.checks import positive_int
+
 
 class GPTEmbedding(nn.Module):
     """``token_emb(ids) + pos_emb(positions)``, as GPT-2's input layer.
@@ -30,8 +32,7 @@ class GPTEmbedding(nn.Module):
     def __init__(self, vocab_size: int, emb_dim: int, context_length: int):
         super().__init__()
         for name, value in (("vocab_size", vocab_size), ("emb_dim", emb_dim), ("context_length", context_length)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            positive_int(value, name)
         self.vocab_size = vocab_size
         self.context_length = context_length
         self.token_emb = nn.Embedding(vocab_size, emb_dim)

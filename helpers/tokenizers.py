@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from helpers.checks import require_str, token_ids
+
 SPLIT_PATTERN = re.compile(r'([,.:;?_!"()\']|--|\s)')
 """Split points: single punctuation marks, the double dash, and whitespace.
 
@@ -32,17 +34,15 @@ ENDOFTEXT = "<|endoftext|>"
 UNK = "<|unk|>"
 
 
-class UnknownTokenError(KeyError):
-    """A token is not in the vocabulary (a ``KeyError``, as a dict lookup raises)."""
+class UnknownTokenError(KeyError, ValueError):
+    """A token or id is not in the vocabulary.
+
+    A ``KeyError``, as a dict lookup raises, and a ``ValueError``, as every
+    wrong value in ``helpers`` is (:mod:`helpers.checks`).
+    """
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return str(self.args[0])
-
-
-def _require_str(text: object, what: str = "text") -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"{what} must be a str, got {type(text).__name__}")
-    return text
 
 
 def split_text(text: str) -> list[str]:
@@ -51,7 +51,7 @@ def split_text(text: str) -> list[str]:
     >>> split_text("Hello, world. Is this-- a test?")
     ['Hello', ',', 'world', '.', 'Is', 'this', '--', 'a', 'test', '?']
     """
-    _require_str(text)
+    require_str(text)
     return [piece.strip() for piece in SPLIT_PATTERN.split(text) if piece.strip()]
 
 
@@ -89,13 +89,28 @@ class SimpleTokenizerV1:
     """
 
     def __init__(self, vocab: Mapping[str, int]):
-        if not isinstance(vocab, Mapping) or not vocab:
+        if not isinstance(vocab, Mapping):
+            raise TypeError(
+                f"vocab must be a non-empty dict of token -> id, e.g. build_vocab(tokens), got {type(vocab).__name__}"
+            )
+        if not vocab:
             raise ValueError("vocab must be a non-empty dict of token -> id, e.g. build_vocab(tokens)")
+        for token, i in vocab.items():
+            if not isinstance(token, str) or isinstance(i, bool) or not isinstance(i, int):
+                raise TypeError(f"vocab must map str tokens to int ids, got {token!r}: {i!r}")
+            if i < 0:
+                raise ValueError(f"vocab ids must be >= 0, got {token!r}: {i}")
         ids = list(vocab.values())
         if len(set(ids)) != len(ids):
             raise ValueError("vocab maps two tokens to the same id; ids must be unique")
         self.str_to_int = dict(vocab)
         self.int_to_str = {i: s for s, i in vocab.items()}
+        low, high = min(ids), max(ids)
+        self._id_range = (
+            f"0 to {high}"
+            if low == 0 and high == len(ids) - 1
+            else f"{len(ids)} ids between {low} and {high}, not all of them used"
+        )
 
     def _lookup(self, token: str) -> int:
         try:
@@ -112,13 +127,15 @@ class SimpleTokenizerV1:
         return [self._lookup(token) for token in split_text(text)]
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Join the tokens of ``ids`` with spaces, then drop spaces before punctuation."""
+        """Join the tokens of ``ids`` with spaces, then drop spaces before punctuation.
+
+        ``ids`` may be a list of ints, NumPy ints or a 0/1-d integer tensor, as
+        for :class:`~helpers.bpe.BPETokenizer` (:func:`helpers.checks.token_ids`).
+        """
         tokens = []
-        for i in ids:
+        for i in token_ids(ids):
             if i not in self.int_to_str:
-                raise UnknownTokenError(
-                    f"id {i!r} is not in the vocabulary (valid ids are 0 to {len(self.int_to_str) - 1})"
-                )
+                raise UnknownTokenError(f"id {i!r} is not in the vocabulary (valid ids are {self._id_range})")
             tokens.append(self.int_to_str[i])
         return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(tokens))
 

@@ -38,11 +38,20 @@ def fake_urlopen(payload: bytes, calls: list[str] | None = None):
     return urlopen
 
 
-def test_load_text_reads_from_the_data_dir(tmp_path, monkeypatch):
+def test_load_text_reads_a_good_copy_from_the_data_dir(tmp_path, monkeypatch):
+    (tmp_path / "the-verdict.txt").write_bytes(FAKE_BYTES)
+    monkeypatch.setitem(data.FILES, "the-verdict.txt", FAKE_FILE)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    assert data.load_text("the-verdict.txt") == FAKE_BYTES.decode()
+    assert data.data_file("the-verdict.txt") == tmp_path / "the-verdict.txt"
+
+
+def test_a_wrong_copy_in_the_data_dir_is_an_error(tmp_path, monkeypatch):
+    # Changed deliberately (issue 10): a wrong copy used to be returned silently.
     (tmp_path / "the-verdict.txt").write_text("I HAD always thought", encoding="utf-8")
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    assert data.load_text("the-verdict.txt") == "I HAD always thought"
-    assert data.data_file("the-verdict.txt") == tmp_path / "the-verdict.txt"
+    with pytest.raises(data.DataFileMismatchError, match=data.FILES["the-verdict.txt"].sha256):
+        data.load_text("the-verdict.txt")
 
 
 def test_unknown_name_is_named_and_known_files_listed():

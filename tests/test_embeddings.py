@@ -83,6 +83,11 @@ def test_ids_outside_vocab_are_rejected(emb, bad_id):
 @pytest.mark.parametrize("name", ["vocab_size", "emb_dim", "context_length"])
 @pytest.mark.parametrize("value", [0, -3, 2.5, True])
 def test_non_positive_or_non_int_sizes(name, value):
+    # Changed deliberately (issue 10): a non-int size is a TypeError, a non-positive one a ValueError.
     sizes = {"vocab_size": 10, "emb_dim": 4, "context_length": 3} | {name: value}
-    with pytest.raises(ValueError, match=f"{name} must be a positive int, got {value!r}"):
-        GPTEmbedding(**sizes)
+    if isinstance(value, int) and not isinstance(value, bool):
+        with pytest.raises(ValueError, match=f"{name} must be a positive int, got {value!r}"):
+            GPTEmbedding(**sizes)
+    else:
+        with pytest.raises(TypeError, match=f"{name} must be an int, got {type(value).__name__} {value!r}"):
+            GPTEmbedding(**sizes)

@@ -105,11 +105,14 @@ def test_v2_needs_unk_in_vocab(tokens):
     assert "special_tokens" in message
 
 
-@pytest.mark.parametrize("empty", [{}, None, []])
-def test_empty_or_missing_vocab(empty):
+def test_empty_or_missing_vocab():
+    # Changed deliberately (issue 10): a vocab that is not a dict is a TypeError, an empty one a ValueError.
     for cls in (SimpleTokenizerV1, SimpleTokenizerV2):
         with pytest.raises(ValueError, match="vocab must be a non-empty dict"):
-            cls(empty)
+            cls({})
+        for wrong in (None, []):
+            with pytest.raises(TypeError, match="vocab must be a non-empty dict"):
+                cls(wrong)
 
 
 def test_duplicate_ids():
