@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+import helpers
 from helpers import GPTDatasetV1, GPTEmbedding
 from tests.nbtools import notebook_namespace
 
@@ -35,6 +36,40 @@ def test_teaching_dataset_reproduces_book_window(nb26):
     assert len(nb26["teaching_ds"]) == 5141
     x, y = nb26["teaching_ds"][0]
     assert x.tolist() == [40, 367, 2885, 1464] and y.tolist() == [367, 2885, 1464, 1807]
+
+
+def _batches(make_loader, text, seed, **settings):
+    torch.manual_seed(seed)
+    return [[t.clone() for t in batch] for batch in make_loader(text, **settings)]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(batch_size=1, max_length=4, stride=1, shuffle=False),
+        dict(batch_size=8, max_length=4, stride=4, shuffle=False),
+        dict(batch_size=8, max_length=4, stride=4, shuffle=True),
+        dict(batch_size=3, max_length=5, stride=7, shuffle=True, drop_last=False),
+        dict(batch_size=64, max_length=16, stride=16, shuffle=False, drop_last=True),
+    ],
+)
+def test_teaching_dataloader_equals_helpers(nb26, settings):
+    ours_fn = nb26["create_dataloader_v1"]
+    assert ours_fn is not helpers.create_dataloader_v1
+    text = nb26["raw_text"]
+    ours = _batches(ours_fn, text, 123, **settings)
+    theirs = _batches(helpers.create_dataloader_v1, text, 123, **settings)
+    assert len(ours) == len(theirs) > 0
+    for (x_ours, y_ours), (x_theirs, y_theirs) in zip(ours, theirs, strict=True):
+        assert torch.equal(x_ours, x_theirs) and torch.equal(y_ours, y_theirs)
+
+
+def test_teaching_dataloader_defaults_match_the_book(nb26):
+    """Same defaults as the book's signature: batch 4, windows of 256 every 128, shuffled, last batch dropped."""
+    loader = nb26["create_dataloader_v1"](nb26["raw_text"])
+    assert loader.batch_size == 4 and loader.drop_last and loader.num_workers == 0
+    assert len(loader.dataset) == len(range(0, 5145 - 256, 128))
+    assert type(loader.sampler).__name__ == "RandomSampler"
 
 
 def test_teaching_embedding_equals_helpers(nb28):
