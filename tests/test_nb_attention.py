@@ -94,3 +94,23 @@ def test_multi_head_attention_equals_helpers(nb36, fused):
 def test_multi_head_attention_book_numbers(nb36):
     ours = build(123, nb36["MultiHeadAttention"], 3, 2, 6, 0.0, num_heads=2)
     assert torch.allclose(ours(nb36["batch"])[0, 0], torch.tensor([0.3190, 0.4858]), atol=1e-4)
+
+
+def test_explicit_helpers_mha_equals_readers_class_bit_for_bit_with_dropout(nb36):
+    x = random_batch()
+    ours = build(123, nb36["MultiHeadAttention"], 4, 6, 5, 0.5, num_heads=2).train()
+    theirs = build(123, helpers.MultiHeadAttention, 4, 6, 5, 0.5, num_heads=2, fused=False).train()
+    torch.manual_seed(11)
+    out_ours = ours(x)
+    torch.manual_seed(11)
+    out_theirs = theirs(x)
+    assert torch.equal(out_ours, out_theirs)
+    assert (out_ours != ours.eval()(x)).any()  # dropout really acted in train mode
+
+
+def test_fused_helpers_mha_equals_readers_class_without_dropout(nb36):
+    x = random_batch()
+    ours = build(123, nb36["MultiHeadAttention"], 4, 6, 5, 0.0, num_heads=2)
+    fused = build(123, helpers.MultiHeadAttention, 4, 6, 5, 0.0, num_heads=2)
+    assert fused.fused
+    assert torch.allclose(ours(x), fused(x), atol=1e-6)
