@@ -330,8 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stops the other ranks.
     """
     args = _parser().parse_args(argv)
-    rank, world_size, local_rank = _rank_environment()
+    rank = os.environ.get("RANK", "?")
     try:
+        rank, world_size, local_rank = _rank_environment()
         check_world_size(world_size, len(toy_data()[1]))
         for flag in ("fail_rank", "hang_rank"):
             value = getattr(args, flag)
