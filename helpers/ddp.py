@@ -17,8 +17,8 @@ each its rank. Two processes on the CPU, meeting on this machine only::
 free port and a time limit, and :func:`load_rank_results` reads what each rank
 wrote. Each rank
 
-1. joins the process group: gloo on the CPU, NCCL on CUDA GPUs (one GPU per
-   rank), with a ``--timeout``: a rank that waits longer than that for a
+1. joins the process group: NCCL when there is one CUDA GPU per rank, else
+   gloo on the CPU (``--backend`` chooses explicitly), with a ``--timeout``: a rank that waits longer than that for a
    crashed or stuck peer raises an error instead of hanging;
 2. builds the same seeded :class:`~helpers.toy.NeuralNetwork` and wraps it in DDP;
 3. trains on its shard of the five toy points, calling ``set_epoch`` so that
@@ -68,7 +68,7 @@ from helpers.devices import ATOL, RTOL
 from helpers.toy import NeuralNetwork, ToyDataset, toy_data
 
 BACKENDS = ("auto", "gloo", "nccl")
-"""``auto`` means NCCL when CUDA is available, else gloo."""
+"""``auto`` means NCCL when there is one CUDA GPU per process, else gloo on the CPU."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,7 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=positive_float, default=0.5, help="SGD learning rate")
     parser.add_argument("--seed", type=rank_number, default=123)
     parser.add_argument(
-        "--backend", choices=BACKENDS, default="auto", help="auto: NCCL when CUDA is available, else gloo"
+        "--backend", choices=BACKENDS, default="auto", help="auto: NCCL when there is a CUDA GPU per process, else gloo"
     )
     parser.add_argument(
         "--timeout",
@@ -233,7 +233,8 @@ def _parser() -> argparse.ArgumentParser:
 def _backend_and_device(backend: str, local_rank: int, world_size: int) -> tuple[str, torch.device]:
     """The process-group backend and this rank's device; NCCL needs one CUDA GPU per rank."""
     if backend == "auto":
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        enough_gpus = torch.cuda.is_available() and torch.cuda.device_count() >= world_size
+        backend = "nccl" if enough_gpus else "gloo"
     if backend == "gloo":
         return backend, torch.device("cpu")
     if not torch.cuda.is_available():

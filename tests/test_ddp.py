@@ -186,7 +186,17 @@ def test_script_refuses_more_ranks_than_gpus(as_rank, monkeypatch):
     with pytest.raises(
         ValueError, match="--nproc_per_node=3 with NCCL needs one GPU per process, but this machine has 2"
     ):
-        ddp.main([])
+        ddp.main(["--backend", "nccl"])
+
+
+@pytest.mark.parametrize(("gpus", "expected"), [(0, "gloo"), (2, "gloo"), (3, "nccl")])
+def test_auto_backend_needs_a_gpu_per_rank(monkeypatch, gpus, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpus > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
+    backend, device = ddp._backend_and_device("auto", local_rank=1, world_size=3)
+    assert backend == expected
+    assert device == (torch.device("cuda", 1) if expected == "nccl" else torch.device("cpu"))
 
 
 def test_script_refuses_a_test_flag_that_is_not_a_rank(as_rank):
