@@ -55,6 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 import torch
 import torch.distributed as dist
@@ -248,8 +249,8 @@ def _backend_and_device(backend: str, local_rank: int, world_size: int) -> tuple
     return backend, torch.device("cuda", local_rank)
 
 
-def _say(line: str, stream=None) -> None:
-    """Write ``line`` in one call, so that lines of ranks sharing a pipe never interleave."""
+def _say(line: str, stream: TextIO | None = None) -> None:
+    """Write ``line`` to ``stream`` (stdout by default) in one call, so that ranks sharing a pipe never interleave."""
     stream = stream or sys.stdout
     stream.write(line + "\n")
     stream.flush()
@@ -262,9 +263,10 @@ def _train_rank(args: argparse.Namespace, rank: int, world_size: int, device: to
     # DDP broadcasts rank 0's weights at construction and averages gradients in backward().
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.SGD(ddp_model.parameters(), lr=args.lr)
-    sampler = DistributedSampler(ToyDataset(X_train, y_train), shuffle=True, seed=args.seed)
+    dataset = ToyDataset(X_train, y_train)
+    sampler = DistributedSampler(dataset, shuffle=True, seed=args.seed)
     # The sampler shuffles, so the loader must not.
-    loader = DataLoader(ToyDataset(X_train, y_train), batch_size=args.batch_size, sampler=sampler, shuffle=False)
+    loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, shuffle=False)
 
     shards, step_losses = [], []
     for epoch in range(args.epochs):
