@@ -1,0 +1,131 @@
+"""Which device to compute on (appendix A.9): the CPU unless the reader asks for a GPU.
+
+The book picks a GPU whenever one is present. Here the choice is opt-in,
+through the environment variable ``LLMFS_DEVICE``:
+
+========  =============================================================
+``cpu``   the default (also when the variable is unset or empty)
+``auto``  CUDA if available, else Apple's MPS if available, else the CPU
+``cuda``  an NVIDIA GPU; an error if there is none
+``mps``   an Apple-silicon GPU; an error if there is none
+========  =============================================================
+
+The default is the CPU because the notebooks' saved outputs are compared
+exactly (strict nbval): a GPU adds up the terms of each sum in its own order,
+so its float32 results differ from the CPU's in the last digits. Compare
+results across devices with :func:`close_across_devices`, which allows
+``RTOL``/``ATOL`` of difference.
+
+>>> resolve_device("auto", cuda_available=False, mps_available=True)
+'mps'
+>>> pick_device("cpu")
+device(type='cpu')
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+DEVICE_ENV_VAR = "LLMFS_DEVICE"
+"""The environment variable that selects the device."""
+
+SETTINGS = ("cpu", "cuda", "mps", "auto")
+"""The values ``LLMFS_DEVICE`` (or the ``setting`` argument) may take."""
+
+RTOL = 1e-4
+"""Relative tolerance when comparing float32 results computed on different devices."""
+
+ATOL = 1e-5
+"""Absolute tolerance when comparing float32 results computed on different devices (for values near 0)."""
+
+
+def _normalise(setting: object, name: str) -> str:
+    """``setting`` lower-cased and stripped, or a TypeError/ValueError that names ``name``."""
+    if not isinstance(setting, str):
+        raise TypeError(f"{name} must be a str, one of {', '.join(SETTINGS)}; got {type(setting).__name__}")
+    value = setting.strip().lower()
+    if value not in SETTINGS:
+        raise ValueError(
+            f"{name}={setting!r} is not a device setting: use one of {', '.join(SETTINGS)} "
+            f"(auto picks CUDA, then MPS, then the CPU)"
+        )
+    return value
+
+
+def resolve_device(setting: str, *, cuda_available: bool, mps_available: bool, name: str = "setting") -> str:
+    """The device name (``"cpu"``, ``"cuda"`` or ``"mps"``) that ``setting`` selects, given what is available.
+
+    The rules, without looking at the machine: ``auto`` prefers CUDA, then MPS,
+    then the CPU; an explicit ``cuda`` or ``mps`` that is not available is an
+    error rather than a silent fall back to the CPU. ``name`` is what error
+    messages call the setting (``"LLMFS_DEVICE"`` when it came from there).
+
+    >>> resolve_device("auto", cuda_available=True, mps_available=True)
+    'cuda'
+    >>> resolve_device("auto", cuda_available=False, mps_available=False)
+    'cpu'
+    >>> resolve_device("cuda", cuda_available=False, mps_available=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: setting='cuda' asks for a CUDA GPU, but none is available on this machine; use 'auto' ... or 'cpu'
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    for flag, flag_name in ((cuda_available, "cuda_available"), (mps_available, "mps_available")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{flag_name} must be a bool, got {type(flag).__name__}")
+    value = _normalise(setting, name)
+    if value == "auto":
+        return "cuda" if cuda_available else "mps" if mps_available else "cpu"
+    available = {"cpu": True, "cuda": cuda_available, "mps": mps_available}[value]
+    if not available:
+        kind = "a CUDA GPU" if value == "cuda" else "Apple's MPS (an Apple-silicon GPU)"
+        raise ValueError(
+            f"{name}={setting!r} asks for {kind}, but none is available on this machine; "
+            f"use 'auto' (CUDA, then MPS, then the CPU) or 'cpu'"
+        )
+    return value
+
+
+def pick_device(setting: str | None = None) -> torch.device:
+    """The device to compute on: ``setting`` if given, else ``$LLMFS_DEVICE``, else the CPU.
+
+    >>> pick_device("CPU")
+    device(type='cpu')
+    >>> pick_device("gpu")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: setting='gpu' is not a device setting: use one of cpu, cuda, mps, auto (auto picks ...)
+    """
+    if setting is None:
+        setting, name = os.environ.get(DEVICE_ENV_VAR, "") or "cpu", DEVICE_ENV_VAR
+    else:
+        name = "setting"
+    return torch.device(
+        resolve_device(
+            setting,
+            cuda_available=torch.cuda.is_available(),
+            mps_available=torch.backends.mps.is_available(),
+            name=name,
+        )
+    )
+
+
+def close_across_devices(actual: torch.Tensor, expected: torch.Tensor) -> bool:
+    """Whether two float tensors, possibly on different devices, agree within ``RTOL`` and ``ATOL``.
+
+    >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.00001]))
+    True
+    >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.001]))
+    False
+    """
+    for tensor, tensor_name in ((actual, "actual"), (expected, "expected")):
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"{tensor_name} must be a torch.Tensor, got {type(tensor).__name__}")
+    if actual.shape != expected.shape:
+        raise ValueError(
+            f"actual and expected must have the same shape, got {tuple(actual.shape)} and {tuple(expected.shape)}"
+        )
+    return torch.allclose(actual.detach().cpu(), expected.detach().cpu(), rtol=RTOL, atol=ATOL)

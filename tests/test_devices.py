@@ -1,0 +1,142 @@
+"""helpers.devices: the device is the CPU unless the reader opts in, and mistakes give clear errors.
+
+Availability is faked with monkeypatch, so every kind of machine is tested on this one.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from nbtools import notebook_namespace
+
+from helpers.devices import ATOL, DEVICE_ENV_VAR, RTOL, close_across_devices, pick_device, resolve_device
+
+MACHINES = {
+    "cpu only": (False, False),
+    "nvidia": (True, False),
+    "apple": (False, True),
+    "both": (True, True),
+}
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """Pretend the machine has (cuda, mps) available."""
+
+    def fake(cuda: bool, mps: bool) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def no_device_variable(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV_VAR, raising=False)
+
+
+@pytest.mark.parametrize("kind", MACHINES)
+def test_default_is_cpu_on_every_machine(machine, kind):
+    machine(*MACHINES[kind])
+    assert pick_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("kind", MACHINES)
+def test_empty_variable_means_the_default(machine, monkeypatch, kind):
+    machine(*MACHINES[kind])
+    monkeypatch.setenv(DEVICE_ENV_VAR, "")
+    assert pick_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("cpu only", "cpu"), ("nvidia", "cuda"), ("apple", "mps"), ("both", "cuda")]
+)
+def test_auto_prefers_cuda_then_mps_then_cpu(machine, monkeypatch, kind, expected):
+    machine(*MACHINES[kind])
+    monkeypatch.setenv(DEVICE_ENV_VAR, "auto")
+    assert pick_device() == torch.device(expected)
+    assert pick_device("auto") == torch.device(expected)
+
+
+@pytest.mark.parametrize("setting", ["cuda", "mps", "cpu"])
+def test_explicit_device_when_available(machine, monkeypatch, setting):
+    machine(True, True)
+    monkeypatch.setenv(DEVICE_ENV_VAR, setting)
+    assert pick_device() == torch.device(setting)
+
+
+def test_setting_is_case_and_space_insensitive(machine, monkeypatch):
+    machine(True, False)
+    monkeypatch.setenv(DEVICE_ENV_VAR, " Auto ")
+    assert pick_device() == torch.device("cuda")
+    assert pick_device("CPU") == torch.device("cpu")
+
+
+def test_argument_overrides_the_variable(machine, monkeypatch):
+    machine(True, False)
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cuda")
+    assert pick_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.parametrize(("setting", "kind"), [("cuda", "cpu only"), ("cuda", "apple"), ("mps", "nvidia")])
+def test_unavailable_device_is_an_error_not_a_fallback(machine, monkeypatch, setting, kind):
+    machine(*MACHINES[kind])
+    monkeypatch.setenv(DEVICE_ENV_VAR, setting)
+    with pytest.raises(ValueError, match=rf"LLMFS_DEVICE='{setting}' asks for .* but none is available"):
+        pick_device()
+    with pytest.raises(ValueError, match=rf"setting='{setting}' asks for"):
+        pick_device(setting)
+
+
+@pytest.mark.parametrize("value", ["gpu", "cuda:0", "metal", "1"])
+def test_invalid_variable_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv(DEVICE_ENV_VAR, value)
+    with pytest.raises(ValueError, match=rf"LLMFS_DEVICE='{value}' is not a device setting: use one of cpu, cuda"):
+        pick_device()
+
+
+def test_invalid_argument_names_the_argument():
+    with pytest.raises(ValueError, match="setting='gpu' is not a device setting"):
+        pick_device("gpu")
+
+
+@pytest.mark.parametrize("bad", [1, b"cpu", torch.device("cpu")])
+def test_wrong_types(bad):
+    with pytest.raises(TypeError, match="setting must be a str"):
+        pick_device(bad)
+    with pytest.raises(TypeError, match="setting must be a str"):
+        resolve_device(bad, cuda_available=False, mps_available=False)
+
+
+def test_resolve_device_checks_its_flags():
+    with pytest.raises(TypeError, match="cuda_available must be a bool"):
+        resolve_device("auto", cuda_available=1, mps_available=False)
+    with pytest.raises(TypeError, match="mps_available must be a bool"):
+        resolve_device("auto", cuda_available=False, mps_available=None)
+
+
+def test_close_across_devices_uses_the_tolerances():
+    base = torch.tensor([1.0, 0.0])
+    assert close_across_devices(base, base + torch.tensor([RTOL / 2, ATOL / 2]))
+    assert not close_across_devices(base, base + torch.tensor([3 * RTOL, 0.0]))
+    assert not close_across_devices(base, base + torch.tensor([0.0, 3 * ATOL]))
+    with pytest.raises(ValueError, match="same shape"):
+        close_across_devices(base, base[:1])
+    with pytest.raises(TypeError, match="expected must be a torch.Tensor"):
+        close_across_devices(base, [1.0, 0.0])
+
+
+def test_notebook_rule_equals_helpers_on_every_machine(monkeypatch):
+    """The notebook's step-by-step picker and helpers agree on every setting, machine and typo."""
+    nb = notebook_namespace("00b-appendix-a9-devices-and-ddp.ipynb")
+    for cuda, mps in MACHINES.values():
+        for setting in ["cpu", "cuda", "mps", "auto", "AUTO", "gpu"]:
+            try:
+                ours = nb["choose_device"](setting, cuda, mps)
+            except ValueError:
+                ours = "error"
+            try:
+                theirs = resolve_device(setting, cuda_available=cuda, mps_available=mps)
+            except ValueError:
+                theirs = "error"
+            assert ours == theirs, (setting, cuda, mps)
