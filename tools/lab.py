@@ -108,8 +108,11 @@ def lab_command(port: int | None = None, open_browser: bool = True, extra: Seque
     >>> cmd[1:3], "--ServerApp.port=8899" in cmd, "--no-browser" in cmd
     (['-m', 'jupyterlab'], True, True)
     """
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-        raise ValueError(f"port must be an int between 1 and 65535, got {port!r}")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"port must be an int, got {type(port).__name__} {port!r}")
+        if not 0 < port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, got {port}")
     command = [sys.executable, "-m", "jupyterlab", *OFFLINE_OPTIONS]
     if port is not None:
         command.append(f"--ServerApp.port={port}")
