@@ -158,10 +158,10 @@ def test_notebook_runs_in_jupyterlab(lab_page, notebook):
     finally:
         _close(page)
 
-    not_run = [cell["index"] for cell in report if cell["count"] is None]
-    assert not_run == [], f"cells {not_run} did not run"
     unexpected = {c["index"]: c["errors"] for c in report if c["errors"] and "raises-exception" not in c["tags"]}
     assert unexpected == {}, "error output outside cells tagged raises-exception"
+    not_run = [cell["index"] for cell in report if cell["count"] is None]
+    assert not_run == [], f"cells {not_run} did not run"
     silent = [c["index"] for c in report if "raises-exception" in c["tags"] and not c["errors"]]
     assert silent == [], "a cell tagged raises-exception must show its error"
     assert len(images) == expected_images, f"{expected_images} image outputs but {len(images)} <img> in the page"
