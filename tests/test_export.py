@@ -12,12 +12,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
 
 import tools.export as export
-from tools.export import REPO_ROOT, export_html, find_broken_links, page_links
+from tools.export import REPO_ROOT, export_html, find_broken_links, notebook_anchor, page_anchors, page_links
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,26 @@ def test_markdown_pages_have_heading_ids_and_math(exported):
     html = (exported / "NOTES.html").read_text(encoding="utf-8")
     assert '<h2 id="glossary">' in html
     assert "$$\\mathrm{softmax}(\\omega)_j" in html, "display math must reach MathJax unchanged"
-    assert "MathJax" in html
+    assert '<script src="_static/mathjax/MathJax.js?config=' in html
+
+
+_SCRIPT_OR_STYLE = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', re.IGNORECASE)
+
+
+def test_pages_load_scripts_only_from_the_export(exported):
+    """Offline: every script and stylesheet a page loads is a file of the export (MathJax included)."""
+    remote, missing = [], []
+    for page in sorted(exported.rglob("*.html")):
+        for url in _SCRIPT_OR_STYLE.findall(page.read_text(encoding="utf-8")):
+            if urlsplit(url).scheme or url.startswith("//"):
+                remote.append(f"{page.name}: {url}")
+            elif not (page.parent / urlsplit(url).path).is_file():
+                missing.append(f"{page.name}: {url}")
+    assert remote == [] and missing == []
+    notebook_page = (exported / "notebooks" / "03.4-self-attention-with-weights.html").read_text(encoding="utf-8")
+    assert '<script src="../_static/mathjax/MathJax.js?config=' in notebook_page
+    assert "require.js" not in notebook_page and "require.min.js" not in notebook_page
+    assert (exported / "_static" / "mathjax" / "MathJax.js").stat().st_size > 10_000
 
 
 # A small fake repository, for the behaviour of the export itself.
@@ -181,10 +201,10 @@ def test_failed_export_leaves_no_half_written_page(fake_repo, tmp_path, monkeypa
     old_second = (out / "notebooks" / "02-second.html").read_text()
     real_render = export._render
 
-    def render_then_fail(source, exporter):
+    def render_then_fail(source, exporter, mathjax_url):
         if source.name == "02-second.ipynb":
             raise RuntimeError("disk full")
-        return real_render(source, exporter)
+        return real_render(source, exporter, mathjax_url)
 
     monkeypatch.setattr(export, "_render", render_then_fail)
     with pytest.raises(ValueError, match="could not render notebooks/02-second.ipynb: disk full"):
@@ -210,3 +230,92 @@ def test_a_crash_while_writing_keeps_the_old_page_whole(fake_repo, tmp_path, mon
     monkeypatch.undo()
     assert (out / "NOTES.html").read_bytes() == old_notes
     assert not list(out.rglob("*.part")), "a temporary file was left behind"
+
+
+def test_mathjax_is_copied_once_and_replaced_for_a_new_version(fake_repo, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    export_html(out, fake_repo)
+    mathjax = out / "_static" / "mathjax"
+    assert (mathjax / "MathJax.js").is_file() and (mathjax / "VERSION").is_file()
+    (mathjax / "marker").write_text("kept while the version is the same")
+    export_html(out, fake_repo)
+    assert (mathjax / "marker").exists()
+    (mathjax / "VERSION").write_text("0.0.1")
+    export_html(out, fake_repo)
+    assert not (mathjax / "marker").exists(), "an old MathJax copy must be replaced"
+
+
+def test_image_paths_are_rewritten_like_links(fake_repo, tmp_path):
+    (fake_repo / "figures").mkdir()
+    (fake_repo / "figures" / "plot.png").write_bytes(b"\x89PNG fake")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell('# Pictures\n\n![a plot](../figures/plot.png)\n\n<img src="../figures/plot.png">')
+    ]
+    nbformat.write(notebook, fake_repo / "notebooks" / "03-pictures.ipynb")
+    (fake_repo / "NOTES.md").write_text("# N\n\n![the same plot](figures/plot.png)\n")
+    out = tmp_path / "elsewhere" / "out"
+    export_html(out, fake_repo)
+    for page in (out / "notebooks" / "03-pictures.html", out / "NOTES.html"):
+        sources = [src for src in page_links(page) if src.endswith("plot.png")]
+        assert len(sources) == (2 if page.name.startswith("03") else 1)
+        for src in sources:
+            assert (page.parent / src).resolve() == (fake_repo / "figures" / "plot.png").resolve(), src
+        assert find_broken_links(page) == []
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["The `heatmap` helper", "Why scale by $\\sqrt{d_k}$?", "**Bold**, _italic_ & more", "A [link](x.md) here"],
+)
+def test_anchor_ids_equal_nbconvert_for_headings_with_markup(fake_repo, tmp_path, heading):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(f"## {heading}")]
+    nbformat.write(notebook, fake_repo / "notebooks" / "03-markup.ipynb")
+    out = tmp_path / "out"
+    export_html(out, fake_repo)
+    page_ids = page_anchors(out / "notebooks" / "03-markup.html")
+    assert notebook_anchor(heading) in page_ids
+    assert notebook_anchor(heading) in page_anchors(fake_repo / "notebooks" / "03-markup.ipynb")
+
+
+def test_notebook_anchor_drops_markup():
+    assert notebook_anchor("The `heatmap` helper") == "The-heatmap-helper"
+    assert notebook_anchor("A [link](x.md) here") == "A-link-here"
+
+
+def test_link_to_a_damaged_notebook_is_reported_not_raised(fake_repo, tmp_path, capsys):
+    (fake_repo / "notebooks" / "03-broken.ipynb").write_text("{not json")
+    (fake_repo / "NOTES.md").write_text("# N\n\n[x](notebooks/03-broken.ipynb#Somewhere)\n")
+    problems = find_broken_links(fake_repo / "NOTES.md")
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "NOTES.md: link 'notebooks/03-broken.ipynb#Somewhere' -> cannot read 03-broken.ipynb:"
+    )
+    assert "not a valid notebook" in problems[0]
+
+
+def test_widget_state_is_left_out_of_the_export(fake_repo, tmp_path):
+    """Saved widget state would make nbconvert fetch a widget manager from the web."""
+    notebook = nbformat.v4.new_notebook()
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "controls",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data", data={"text/plain": "controls (live in JupyterLab)", _WIDGET_VIEW: view}
+                )
+            ],
+        )
+    ]
+    notebook.metadata["widgets"] = {_WIDGET_VIEW.replace("view", "state"): {"state": {}, "version_major": 2}}
+    nbformat.write(notebook, fake_repo / "notebooks" / "03-widgets.ipynb")
+    out = tmp_path / "out"
+    export_html(out, fake_repo)
+    page = (out / "notebooks" / "03-widgets.html").read_text(encoding="utf-8")
+    assert "controls (live in JupyterLab)" in page
+    assert "html-manager" not in page and "widget-view+json" not in page
+
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

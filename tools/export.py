@@ -26,6 +26,12 @@ works in three places only if everyone computes heading ids the same way:
   repeated headings (:func:`github_slug`), so a link into ``NOTES.md`` works
   on the repository page and in the export alike.
 
+**Offline.** Pages load nothing from the web. MathJax 2.7 is copied from the
+version-pinned ``jupyter-server-mathjax`` package into ``<out>/_static/mathjax``
+and every page points at that copy; nbconvert's require.js tag is dropped (no
+page needs it), and saved widget state is left out, so no widget manager is
+fetched: a widget output shows its plain-text fallback.
+
 Each page is written to a temporary file and renamed into place, so an
 interrupted export never leaves a half-written page. :func:`find_broken_links`
 checks that every relative link of a page (markdown, notebook or exported
@@ -39,6 +45,7 @@ import html
 import json
 import os
 import re
+import shutil
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -57,8 +64,17 @@ MARKDOWN_PAGES = ("README.md", "NOTES.md", "PROGRESS.md")
 NOTEBOOK_DIR = "notebooks"
 """The folder, relative to the root, whose ``*.ipynb`` files are exported."""
 
+MATHJAX_DIR = "_static/mathjax"
+"""Where, inside the output folder, the local copy of MathJax goes."""
+
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+"""The MathJax 2.7 configuration the pages load (nbconvert's, from the local copy)."""
+
 _EXPORTED_SUFFIXES = (".ipynb", ".md")
-_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.IGNORECASE)
+# The attribute of a tag that points at another file: an <a>'s href, an <img>'s src.
+_LINK_ATTRIBUTE = re.compile(r'(<(?:a\b[^>]*?\bhref|img\b[^>]*?\bsrc)=")([^"]*)(")', re.IGNORECASE)
+_REQUIRE_JS_PLACEHOLDER = "about:blank#require.js-dropped"
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 _PAGE_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -77,11 +93,13 @@ a.anchor-link {{ visibility: hidden; margin-left: 0.3rem; text-decoration: none;
 h1:hover a.anchor-link, h2:hover a.anchor-link, h3:hover a.anchor-link,
 h4:hover a.anchor-link {{ visibility: visible; }}
 </style>
-<script>
-window.MathJax = {{ tex: {{ inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
-                            displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]] }} }};
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({{ tex2jax: {{ inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
+                                displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+                                processEscapes: true, processEnvironments: true }},
+                     messageStyle: "none" }});
 </script>
-<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
+<script src="{mathjax_url}"></script>
 </head>
 <body>
 {body}
@@ -91,19 +109,30 @@ window.MathJax = {{ tex: {{ inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
 
 
 def notebook_anchor(heading: str) -> str:
-    """The id nbconvert and JupyterLab give a notebook heading with this text.
+    """The id nbconvert gives a notebook heading written as ``heading`` (its markdown).
 
-    Spaces become ``-``, case is kept, and characters not allowed in a URL
-    fragment are percent-encoded (exactly nbconvert's rule).
+    The heading is rendered as nbconvert renders it, so markup is dropped as
+    nbconvert drops it: the id is the rendered text with each space replaced
+    by ``-``, case kept, and characters not allowed in a URL fragment
+    percent-encoded. JupyterLab gives plain-text headings the same ids.
 
     >>> notebook_anchor("2.7 Creating token embeddings")
     '2.7-Creating-token-embeddings'
     >>> notebook_anchor("Why scale by the square root?")
     'Why-scale-by-the-square-root?'
+    >>> notebook_anchor("The `heatmap` helper, **in bold**")
+    'The-heatmap-helper,-in-bold'
     """
     if not isinstance(heading, str):
         raise TypeError(f"a heading must be a str, got {type(heading).__name__}")
-    return quote(heading.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune("## " + " ".join(heading.split()))
+    found = re.match(r'<h2 id="([^"]*)"', rendered)
+    if found:
+        return html.unescape(found.group(1))
+    # nbconvert leaves a heading it cannot parse as XML without an id; fall back to its rule on the text.
+    return quote(_text_of(rendered).replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
 def github_slug(heading: str) -> str:
@@ -270,8 +299,12 @@ def find_broken_links(path: Path | str) -> list[str]:
             problems.append(f"{path.name}: link {href!r} -> no file {unquote(parts.path)!r}")
             continue
         if parts.fragment and target.suffix in (".md", ".ipynb", ".html"):
+            try:
+                anchors = page_anchors(target)
+            except (ValueError, UnicodeDecodeError) as err:
+                problems.append(f"{path.name}: link {href!r} -> cannot read {target.name}: {err}")
+                continue
             # A browser tries the fragment as written, then percent-decoded.
-            anchors = page_anchors(target)
             if parts.fragment not in anchors and unquote(parts.fragment) not in anchors:
                 problems.append(f"{path.name}: link {href!r} -> no heading with id {parts.fragment!r} in {target.name}")
     return problems
@@ -303,12 +336,69 @@ def _rewrite_href(href: str, page_source: Path, page_output: Path, exported: set
 
 
 def _rewrite_links(page: str, page_source: Path, page_output: Path, exported: set[Path]) -> str:
+    """Rewrite every link and image path of a page (see :func:`_rewrite_href`)."""
+
     def replace(match: re.Match[str]) -> str:
         href = html.unescape(match.group(2))
         new = _rewrite_href(href, page_source, page_output, exported)
         return match.group(1) + html.escape(new, quote=True) + match.group(3)
 
-    return _HREF.sub(replace, page)
+    return _LINK_ATTRIBUTE.sub(replace, page)
+
+
+def mathjax_source() -> Path:
+    """The folder of the MathJax 2.7 copy that ``jupyter-server-mathjax`` ships.
+
+    >>> (mathjax_source() / "MathJax.js").is_file()
+    True
+    """
+    try:
+        import jupyter_server_mathjax
+    except ImportError as err:
+        raise FileNotFoundError(
+            "the export serves MathJax from the jupyter-server-mathjax package, which is missing; "
+            "install requirements.txt (pip install -r requirements.txt)"
+        ) from err
+    return Path(jupyter_server_mathjax.__file__).parent / "static"
+
+
+def copy_mathjax(out: Path | str) -> Path:
+    """Copy MathJax into ``<out>/_static/mathjax`` (skipped when that version is there); return the folder.
+
+    A ``VERSION`` file records the package version, so a newer pin replaces the copy.
+    """
+    from jupyter_server_mathjax.__version__ import __version__
+
+    source, target = mathjax_source(), Path(out) / MATHJAX_DIR
+    stamp = target / "VERSION"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == __version__:
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+    stamp.write_text(__version__, encoding="utf-8")
+    return target
+
+
+def _mathjax_url(page_output: Path, out: Path) -> str:
+    folder = Path(os.path.relpath(out / MATHJAX_DIR, page_output.parent)).as_posix()
+    return f"{folder}/MathJax.js?config={MATHJAX_CONFIG}"
+
+
+def _offline_notebook(source: Path):
+    """The notebook as nbformat reads it, without saved widget state and widget views.
+
+    Widget state would make nbconvert load a widget manager from the web; a
+    widget output then falls back to its ``text/plain``.
+    """
+    import nbformat
+
+    notebook = nbformat.reads(json.dumps(_read_notebook(source)), as_version=4)
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(_WIDGET_VIEW, None)
+    return notebook
 
 
 def sources_to_export(root: Path | str = REPO_ROOT) -> list[Path]:
@@ -331,17 +421,20 @@ def sources_to_export(root: Path | str = REPO_ROOT) -> list[Path]:
     return pages + sorted(notebooks.glob("*.ipynb"))
 
 
-def _render(source: Path, exporter) -> str:
+def _render(source: Path, exporter, mathjax_url: str) -> str:
     if source.suffix == ".md":
         body = markdown_to_html(source.read_text(encoding="utf-8"))
         title = source.stem
         first = re.search(r"<h1[^>]*>(.*?)<a class=\"anchor-link\"", body)
         if first:
             title = _text_of(first.group(1))
-        return _PAGE_TEMPLATE.format(title=html.escape(title), body=body)
-    _read_notebook(source)  # a clear error for a damaged notebook before nbconvert's
-    page, _ = exporter.from_filename(str(source))
-    return page
+        return _PAGE_TEMPLATE.format(title=html.escape(title), body=body, mathjax_url=html.escape(mathjax_url))
+    notebook = _offline_notebook(source)  # a clear error for a damaged notebook before nbconvert's
+    exporter.mathjax_url = mathjax_url
+    exporter.require_js_url = _REQUIRE_JS_PLACEHOLDER
+    resources = {"metadata": {"name": source.stem, "path": str(source.parent)}}
+    page, _ = exporter.from_notebook_node(notebook, resources=resources)
+    return page.replace(f'<script src="{_REQUIRE_JS_PLACEHOLDER}"></script>', "")
 
 
 def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
@@ -372,11 +465,12 @@ def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
 
     exporter = HTMLExporter(template_name="lab")
     exported = {source.resolve() for source in sources}
+    copy_mathjax(out)
     written = []
     for source in sources:
         target = _output_path(source, root, out)
         try:
-            page = _render(source, exporter)
+            page = _render(source, exporter, _mathjax_url(target, out))
         except Exception as err:
             raise ValueError(f"could not render {source.relative_to(root)}: {err}") from err
         page = _rewrite_links(page, source, target, exported)
