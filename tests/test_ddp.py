@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from nbtools import notebook_namespace
 
 from helpers import ddp
 from helpers.ddp import (
@@ -29,6 +28,7 @@ from helpers.ddp import (
 )
 from helpers.devices import ATOL, RTOL
 from helpers.toy import NeuralNetwork
+from tests.nbtools import notebook_namespace
 
 EPOCHS = 2
 SEED = 123

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from nbtools import notebook_namespace
 
 from helpers.devices import ATOL, DEVICE_ENV_VAR, RTOL, close_across_devices, pick_device, resolve_device
+from tests.nbtools import notebook_namespace
 
 MACHINES = {
     "cpu only": (False, False),

@@ -59,6 +59,8 @@ LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
     *("-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace"),
     "--ExecutePreprocessor.record_timing=False",
+    # The explorer widget would otherwise save its state (random model ids) into the notebook.
+    "--ExecutePreprocessor.store_widget_state=False",
 ]
 
 
