@@ -46,7 +46,6 @@ import argparse
 import json
 import math
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+import psutil
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -488,7 +488,7 @@ def run_ddp(
         stdout, stderr = process.communicate(timeout=launch_timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        process.communicate()
+        process.communicate(timeout=30)
         raise TimeoutError(
             f"the DDP run did not finish within launch_timeout={launch_timeout:g} s and was stopped; "
             f"a rank is probably stuck (lower timeout= so that waiting ranks give up sooner)"
@@ -497,14 +497,23 @@ def run_ddp(
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    """Kill the launcher and every rank it started."""
-    if hasattr(os, "killpg"):
+    """Kill the launcher and every rank it started.
+
+    torchrun starts each rank in a session of its own, so killing the launcher's
+    process group would leave the ranks running, holding the output pipes open:
+    collect the whole tree of processes first, then kill every one of them.
+    """
+    try:
+        launcher = psutil.Process(process.pid)
+        tree = [*launcher.children(recursive=True), launcher]
+    except psutil.NoSuchProcess:
+        return
+    for member in tree:
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            member.kill()
+        except psutil.NoSuchProcess:
             pass
-    else:
-        process.kill()
+    psutil.wait_procs(tree, timeout=30)
 
 
 def load_rank_results(out_dir: str | Path) -> list[dict]:
