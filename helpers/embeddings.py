@@ -2,8 +2,9 @@
 
 An embedding layer is a lookup table: row ``i`` of its weight matrix is the
 vector of token id ``i`` (the same as multiplying a one-hot vector by the
-matrix, without building the one-hot vector). Attention, which comes next, is
-blind to the order of its inputs, so GPT-2 adds a second learned table indexed
+matrix, without building the one-hot vector). Attention without a mask, which
+comes next, is blind to the order of its inputs (a causal mask sees only which
+tokens came before, not their order), so GPT-2 adds a second learned table indexed
 by *position* ``0 .. context_length - 1``; the sum carries both what a token is
 and where it stands.
 """
