@@ -1,15 +1,11 @@
-"""The book's chapter-3 example: 3-d embeddings of "Your journey starts with one step"."""
+"""The book's chapter-3 example: 3-d embeddings of "Your journey starts with one step".
 
-import torch
+One copy lives in :mod:`helpers.explorer` (the explorer starts from it); the tests
+read it from there, as independent fixed data the notebooks also print.
+"""
 
-TOKENS = ["Your", "journey", "starts", "with", "one", "step"]
-BOOK_INPUTS = torch.tensor(
-    [
-        [0.43, 0.15, 0.89],  # Your
-        [0.55, 0.87, 0.66],  # journey
-        [0.57, 0.85, 0.64],  # starts
-        [0.22, 0.58, 0.33],  # with
-        [0.77, 0.25, 0.10],  # one
-        [0.05, 0.80, 0.55],  # step
-    ]
-)
+from helpers.explorer import BOOK_INPUTS, BOOK_SENTENCE
+
+TOKENS = BOOK_SENTENCE.split()
+
+__all__ = ["BOOK_INPUTS", "TOKENS"]
