@@ -9,7 +9,7 @@ in Jupyter, and in the HTML export.
 
 NOTES.md and PROGRESS.md are the reader's to edit: these tests check their
 structure (links, page pairs, the status legend, math delimiters), never
-their words, so moving the 🔄 marker or adding or rewording a note breaks
+their words, so moving the status marker or adding or rewording a note breaks
 nothing.
 """
 
