@@ -35,7 +35,7 @@ from tools.export import (
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 PAGES = [REPO_ROOT / name for name in ("README.md", "NOTES.md", "PROGRESS.md") if (REPO_ROOT / name).is_file()]
 PDF_OFFSET = 22
-"""PDF page = book page + 22, as in the reader's notes ("page 74 (96)")."""
+"""PDF page = book page + 22, the offset of every "page N (M)" pair in the reader's notes."""
 PAGE_PAIR = re.compile(r"\b(\d{1,3}) \((\d{1,3})\)")
 """A page pair as the reader writes it: book page, then the PDF page in parentheses."""
 SEED_NOTES = REPO_ROOT.parent / "shared" / "seed"
