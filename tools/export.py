@@ -41,6 +41,7 @@ HTML) reaches an existing file and, for an ``#anchor``, an existing heading.
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
@@ -272,7 +273,20 @@ def page_anchors(path: Path | str) -> set[str]:
     A notebook's are nbconvert's heading ids, a markdown file's GitHub's, an
     HTML file's every ``id`` attribute.
     """
-    return _collect(_page_html(Path(path))).ids
+    path = Path(path).resolve()
+    stat = path.stat() if path.is_file() else None
+    return set(_anchors_of(path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0))
+
+
+@functools.lru_cache(maxsize=256)
+def _anchors_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The ids of one version of a page, parsed once however many links point at it.
+
+    Checking a page's links asks for the same target's ids once per link, and a
+    notebook page takes a fifth of a second to parse; the file's modification
+    time and size are part of the key, so an edited page is read anew.
+    """
+    return frozenset(_collect(_page_html(path)).ids)
 
 
 def _is_relative(href: str) -> bool:
