@@ -3,6 +3,8 @@
 Three runs start real processes with torchrun (gloo, 127.0.0.1): a normal run, a
 crashing rank and a stuck rank; a fourth checks that the launcher's own time
 limit kills every process. The argument checks run in this process.
+The tests that start processes are marked ``slow`` (about 25 s together), so
+``make test-fast`` leaves them out and ``make test`` runs them.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def finished_run(tmp_path_factory):
     return run, out_dir
 
 
+@pytest.mark.slow
 def test_run_succeeds_and_reports(finished_run):
     run, _ = finished_run
     assert run.returncode == 0, run.stderr[-2000:]
@@ -54,6 +57,7 @@ def test_run_succeeds_and_reports(finished_run):
             assert any(line.startswith(f"rank {rank}/2 epoch {epoch}: shard {shard}, loss ") for line in lines)
 
 
+@pytest.mark.slow
 def test_each_rank_reads_its_shard(finished_run):
     results = load_rank_results(finished_run[1])
     assert [r["rank"] for r in results] == [0, 1]
@@ -63,6 +67,7 @@ def test_each_rank_reads_its_shard(finished_run):
         assert set(shards[0]) | set(shards[1]) == set(range(5))  # every example, one of them twice (padding)
 
 
+@pytest.mark.slow
 def test_ranks_end_identical_and_equal_one_process(finished_run):
     results = load_rank_results(finished_run[1])
     assert all(r["weights_identical_across_ranks"] for r in results)
@@ -82,6 +87,7 @@ def test_ranks_end_identical_and_equal_one_process(finished_run):
         assert torch.allclose(mean, torch.tensor(reference_losses[epoch]), rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.slow
 def test_a_crashing_rank_ends_the_run_with_a_clear_error(tmp_path):
     # The peers' timeout is far beyond the launch limit: the run can only end in time (no TimeoutError)
     # because torchrun stops the other rank as soon as one fails.
@@ -92,6 +98,7 @@ def test_a_crashing_rank_ends_the_run_with_a_clear_error(tmp_path):
         load_rank_results(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_stuck_rank_ends_the_run_after_the_timeout(tmp_path):
     # Rank 1 sleeps for a day; without the 2 s process-group timeout this would hit launch_timeout.
     run = run_ddp(2, tmp_path, epochs=1, timeout=2, launch_timeout=120, hang_rank=1)
@@ -112,6 +119,7 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="lists processes through /proc")
+@pytest.mark.slow
 def test_launch_timeout_kills_every_process(tmp_path):
     out_dir = tmp_path / "stuck-run"
     with pytest.raises(TimeoutError, match="did not finish within launch_timeout=4 s"):
@@ -213,6 +221,7 @@ def test_script_rejects_bad_values(as_rank, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_script_started_without_torchrun_says_how_to_start_it(monkeypatch):
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
     env["PYTHONPATH"] = str(REPO_ROOT)

@@ -46,7 +46,7 @@ COMMANDS: dict[str, list[str]] = {
     # One process: with two pytest-xdist workers a kernel once died at start-up (flaky), so no xdist.
     "test": PYTEST,
     # Only the Python folders: with no notebooks among the paths nbval collects nothing,
-    # and `-m "not slow"` leaves out the HTML export tests (see tests/conftest.py).
+    # and `-m "not slow"` leaves out the HTML export and DDP launch tests (see tests/conftest.py).
     "test-fast": [*PYTEST, "-m", "not slow", "tests", "helpers", "benchmarks", "tools"],
     # The browser tests are ignored by the configured addopts, which also load nbval;
     # replace them here so that only the browser tests run, without nbval.
