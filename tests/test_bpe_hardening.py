@@ -214,7 +214,7 @@ def test_from_gpt2_non_utf8_and_wrong_types(tmp_path):
     with pytest.raises(ValueError, match=rf"{bad_json} maps the token '!' to '0'"):
         BPETokenizer.from_gpt2(bad_json, vocab)
     bad_json.write_text(json.dumps(["!"]), encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{bad_json} holds a JSON list"):
+    with pytest.raises(ValueError, match=rf"{bad_json} is not GPT-2's encoder.json: it holds a JSON list"):
         BPETokenizer.from_gpt2(bad_json, vocab)
     with pytest.raises(TypeError, match="encoder_json_path must be a str or pathlib.Path"):
         BPETokenizer.from_gpt2(None, vocab)

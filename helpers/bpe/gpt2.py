@@ -56,6 +56,25 @@ def read_utf8(path: Path, what: str) -> str:
         ) from None
 
 
+def read_json_object(path: Path, what: str) -> dict:
+    """The JSON object (a dict) in ``path``, which should hold ``what``.
+
+    A file that is not UTF-8, not JSON, or JSON but not an object gives a
+    ``ValueError`` naming the file and ``what`` was expected.
+
+    >>> from helpers.data import data_file
+    >>> read_json_object(data_file("gpt2/encoder.json"), "GPT-2's encoder.json")["Ġthe"]
+    262
+    """
+    try:
+        data = json.loads(read_utf8(path, what))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); expected {what}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is not {what}: it holds a JSON {type(data).__name__}, not an object")
+    return data
+
+
 def read_gpt2_files(
     encoder_json_path: str | Path, vocab_bpe_path: str | Path
 ) -> tuple[list[tuple[int, int]], dict[str, int], list[int]]:
@@ -66,15 +85,7 @@ def read_gpt2_files(
     """
     encoder_path = require_path(encoder_json_path, "encoder_json_path")
     vocab_path = require_path(vocab_bpe_path, "vocab_bpe_path")
-    try:
-        encoder = json.loads(read_utf8(encoder_path, "GPT-2's encoder.json"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{encoder_path} is not valid JSON ({err}); expected GPT-2's encoder.json") from None
-    if not isinstance(encoder, dict):
-        raise ValueError(
-            f"{encoder_path} holds a JSON {type(encoder).__name__}; GPT-2's encoder.json is an object "
-            "mapping token strings to int ids"
-        )
+    encoder = read_json_object(encoder_path, "GPT-2's encoder.json")
     bad = next(((t, i) for t, i in encoder.items() if type(i) is not int or i < 0), None)
     if bad is not None:
         raise ValueError(

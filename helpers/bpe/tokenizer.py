@@ -29,7 +29,7 @@ from typing import Literal
 
 import regex
 
-from helpers.bpe.gpt2 import read_gpt2_files, read_utf8
+from helpers.bpe.gpt2 import read_gpt2_files, read_json_object
 from helpers.bpe.merge_queue import encode_chunk
 from helpers.bpe.pretokenize import GPT2_PATTERN, chunks, compile_pattern, split_special
 from helpers.bpe.training import train_merges_fast
@@ -348,15 +348,7 @@ class BPETokenizer:
         naming the file and the field.
         """
         path = require_path(path, "path")
-        try:
-            data = json.loads(read_utf8(path, "a file written by BPETokenizer.save"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err}); was it written by BPETokenizer.save?") from None
-        if not isinstance(data, dict):
-            raise ValueError(
-                f"{path} is not a saved BPETokenizer: it holds a JSON {type(data).__name__}, "
-                "not an object with a format field"
-            )
+        data = read_json_object(path, "a saved BPETokenizer")
         if data.get("format") != FORMAT:
             raise ValueError(
                 f"{path} is not a saved BPETokenizer: its format field is {data.get('format')!r}, expected {FORMAT!r}. "
