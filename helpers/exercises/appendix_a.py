@@ -179,7 +179,7 @@ def check_a_4(a: torch.Tensor, b: torch.Tensor, product: torch.Tensor) -> str:
         raise NotYet(f"product has shape {tuple(product.shape)}; a @ b of a 100×200 and a 200×300 matrix is (100, 300)")
     # Recomputed on the CPU. A GPU adds in another order (and may round through TF32), so compare with a tolerance;
     # a product of other matrices misses it by far more.
-    if not torch.allclose(product.cpu(), a.cpu() @ b.cpu(), rtol=1e-3, atol=1e-3):
+    if not torch.allclose(product.cpu().float(), a.cpu().float() @ b.cpu().float(), rtol=1e-3, atol=1e-3):
         raise NotYet("product is not a @ b of these a and b: compute it from the same two matrices")
     return (
         f"a 100×200 by 200×300 product is 100×300, {100 * 200 * 300:,} multiply-adds, and it matches a @ b on the CPU."
@@ -225,9 +225,9 @@ def check_rank_shards(shards: list[list[int]]) -> str:
         )
     interleaved = [i for step in zip(*expected, strict=True) for i in step]  # the shuffled, padded order
     if shards == [interleaved[r * len(expected[0]) : (r + 1) * len(expected[0])] for r in range(world_size)]:
-        raise NotYet("rank r takes every 3rd index of the shuffled order, starting at r, not a block of it")
-    if sorted(i for shard in shards for i in shard) == sorted(interleaved) and shards != expected:
-        raise NotYet("the right examples, in another order: the sampler shuffles with seed + epoch = 124")
+        raise NotYet(f"rank r takes positions r, r + {world_size}, ... of the shuffled order, not a block of it")
+    if sorted(i for shard in shards for i in shard) == sorted(interleaved):
+        raise NotYet(f"the right examples, in another order: the sampler shuffles with seed + epoch = {seed + epoch}")
     raise NotYet(
         "not the sampler's shards: use DistributedSampler(train_ds, num_replicas=3, rank=r, shuffle=True, seed=SEED) "
         "with set_epoch(1), one sampler per rank"

@@ -149,9 +149,9 @@ def check_bottleneck_bits(bits: float) -> str:
         )
     wrong = {
         seq_len * math.log(vocab_size): "uses the natural log (nats); bits count powers of two: 32 * math.log2(10)",
-        seq_len * math.log10(vocab_size): "uses log10 (decimal digits); bits count powers of two: 32 * math.log2(10)",
         float(seq_len * vocab_size): "multiplies by the number of values; each token adds log2(10) bits, not 10",
-        float(seq_len): "gives each token one bit; a token with 10 possible values needs log2(10) bits",
+        # log10(10) = 1: one decimal digit a token, or one bit a token, both give 32
+        float(seq_len): "gives each token one digit or one bit; 10 possible values need log2(10) ≈ 3.32 bits",
         float(vocab_size**seq_len): "is the number of possible sequences; the bits are its log2: 32 * math.log2(10)",
     }
     for value, hint in wrong.items():
