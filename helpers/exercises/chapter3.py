@@ -1,22 +1,34 @@
 """Checks for chapter 3's exercises (self-attention to multi-head attention).
 
-========  =============  =====================================================
-function  notebook       exercise
-========  =============  =====================================================
-3.1       03.4           ``SelfAttention_v1`` given v2's weights, same output
-3.2       03.6           a ``MultiHeadAttentionWrapper`` with 2 output features
-3.3       03.6           a ``MultiHeadAttention`` the size of GPT-2 small
-========  =============  =====================================================
+=================================  ========  =====================================================
+function                           notebook  exercise
+=================================  ========  =====================================================
+3.1                                03.4      ``SelfAttention_v1`` given v2's weights, same output
+3.2                                03.6      a ``MultiHeadAttentionWrapper`` with 2 output features
+3.3                                03.6      a ``MultiHeadAttention`` the size of GPT-2 small
+``check_bottleneck_bits``          03.1      bits in a length-32 sequence of 10 possible tokens
+``check_most_attended``            03.3      the token "step" attends to most, without weights
+``check_gpt2_attention_memory``    03.7      GPT-2's attention: parameters, bytes of its weights
+=================================  ========  =====================================================
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
 
 from helpers.exercises.checking import NotYet, checker, module_argument, tensor_argument
 
-__all__ = ["check_3_1", "check_3_2", "check_3_3"]
+__all__ = [
+    "check_3_1",
+    "check_3_2",
+    "check_3_3",
+    "check_bottleneck_bits",
+    "check_gpt2_attention_memory",
+    "check_most_attended",
+]
 
 GPT2_SMALL = {"d_in": 768, "d_out": 768, "num_heads": 12, "context_length": 1024}
 
@@ -107,3 +119,139 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
         )
     head_dim = GPT2_SMALL["d_out"] // GPT2_SMALL["num_heads"]
     return f"12 heads of {head_dim} features over 1024 tokens: {actual:,} parameters, as GPT-2 small has in each block."
+
+
+# The notebooks' own exercises.
+
+BOTTLENECK = {"seq_len": 32, "vocab_size": 10}  # 03.1's longest sequences, token ids 0..9
+
+
+@checker
+def check_bottleneck_bits(bits: float) -> str:
+    """03.1: ``bits`` is the information in a length-32 sequence whose tokens take 10 values.
+
+    >>> check_bottleneck_bits(32 * math.log2(10))
+    ✅ Correct: 32 tokens of 10 values each carry 32 × log2(10) ≈ 106.3 bits: each token adds about 3.32 bits.
+    True
+    >>> check_bottleneck_bits(32 * math.log(10))
+    ❌ Not yet: 73.68 uses the natural log (nats); bits count powers of two: 32 * math.log2(10)
+    False
+    """
+    if isinstance(bits, bool) or not isinstance(bits, (int, float)):
+        raise TypeError(f"bits must be a number (int or float), got {type(bits).__name__}")
+    seq_len, vocab_size = BOTTLENECK.values()
+    per_token = math.log2(vocab_size)
+    expected = seq_len * per_token
+    if math.isclose(bits, expected, rel_tol=1e-3):
+        return (
+            f"{seq_len} tokens of {vocab_size} values each carry {seq_len} × log2({vocab_size}) ≈ {expected:.1f} bits: "
+            f"each token adds about {per_token:.2f} bits."
+        )
+    wrong = {
+        seq_len * math.log(vocab_size): "uses the natural log (nats); bits count powers of two: 32 * math.log2(10)",
+        float(seq_len * vocab_size): "multiplies by the number of values; each token adds log2(10) bits, not 10",
+        # log10(10) = 1: one decimal digit a token, or one bit a token, both give 32
+        float(seq_len): "gives each token one digit or one bit; 10 possible values need log2(10) ≈ 3.32 bits",
+        float(vocab_size**seq_len): "is the number of possible sequences; the bits are its log2: 32 * math.log2(10)",
+    }
+    for value, hint in wrong.items():
+        if math.isclose(bits, value, rel_tol=1e-3):
+            raise NotYet(f"{bits:.4g} {hint}")
+    for length in (4, 8, 16):
+        if math.isclose(bits, length * per_token, rel_tol=1e-3):
+            raise NotYet(f"{bits:.1f} bits is a length-{length} sequence; the exercise asks for length 32")
+    raise NotYet(f"{bits:.4g} is not it: each of the 32 tokens is one of 10 values, worth log2(10) bits")
+
+
+MOST_ATTENDED = {"sentence": "Your journey starts with one step", "query": 5}  # 03.3's "step", token 6
+
+
+@checker
+def check_most_attended(token: str | int) -> str:
+    """03.3: ``token`` (a word, or its 0-based index) is the one "step" attends to most without trainable weights.
+
+    >>> check_most_attended("journey")
+    ✅ Correct: "step" gives "journey" 0.2184 and itself only 0.1896: the dot product rewards length too.
+    True
+    >>> check_most_attended("step")
+    ❌ Not yet: "step" gives itself 0.1896, but another token more: read row 6 (index 5) of attn_weights
+    False
+    """
+    from helpers.explorer import BOOK_INPUTS
+
+    words = MOST_ATTENDED["sentence"].split()
+    if isinstance(token, bool) or not isinstance(token, (str, int)):
+        raise TypeError(f"token must be a word of the sentence (str) or its index (int), got {type(token).__name__}")
+    if isinstance(token, int):
+        if not 0 <= token < len(words):
+            raise ValueError(f"token must be an index 0 to {len(words) - 1}, got {token}")
+        token = words[token]
+    if token not in words:
+        raise ValueError(f"token must be one of {words}, got {token!r}")
+    query = MOST_ATTENDED["query"]
+    weights = torch.softmax(BOOK_INPUTS @ BOOK_INPUTS[query], dim=-1)  # row 6 of the notebook's attn_weights
+    best, itself = words[int(weights.argmax())], weights[query].item()
+    if token == best:
+        return (
+            f'"step" gives "{best}" {weights.max().item():.4f} and itself only {itself:.4f}: '
+            "the dot product rewards length too."
+        )
+    if token == words[query]:
+        raise NotYet(f'"step" gives itself {itself:.4f}, but another token more: read row 6 (index 5) of attn_weights')
+    if token == words[query - 1]:
+        raise NotYet(f'"{token}" is token 5 (index 4); "step" is token 6, index 5: read attn_weights[5]')
+    second = words[int(weights.topk(2).indices[1])]
+    if token == second:
+        raise NotYet(f'"{token}" comes second ({weights[words.index(token)].item():.4f}); one token gets more')
+    raise NotYet(f'"step" gives "{token}" {weights[words.index(token)].item():.4f}; find the largest weight in row 6')
+
+
+GPT2_WEIGHTS_BYTES = GPT2_SMALL["num_heads"] * GPT2_SMALL["context_length"] ** 2 * 4  # heads × T × T float32
+
+
+@checker
+def check_gpt2_attention_memory(num_params: int, weights_bytes: int) -> str:
+    """03.7: GPT-2 small's attention has ``num_params`` parameters; its weights for 1024 tokens take ``weights_bytes``.
+
+    >>> check_gpt2_attention_memory(2_360_064, 12 * 1024 * 1024 * 4)
+    ✅ Correct: 2,360,064 parameters; 12 heads × 1024 × 1024 float32 weights = 50,331,648 bytes (48 MiB).
+    True
+    >>> check_gpt2_attention_memory(2_360_064, 1024 * 1024 * 4)
+    ❌ Not yet: 4,194,304 bytes is one head's weights; each of the 12 heads keeps its own 1024 × 1024 matrix
+    False
+    """
+    for name, value in (("num_params", num_params), ("weights_bytes", weights_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    d, heads, tokens = GPT2_SMALL["d_out"], GPT2_SMALL["num_heads"], GPT2_SMALL["context_length"]
+    projections, out_bias = 4 * d * d, d  # query, key, value and out_proj matrices; out_proj's bias
+    expected_params = projections + out_bias
+    if num_params == projections + 4 * d:
+        raise NotYet(f"{num_params:,} includes query/key/value biases; the exercise's module has qkv_bias=False")
+    if num_params == projections:
+        raise NotYet(f"{num_params:,} leaves out out_proj's {d} biases")
+    if num_params == 3 * d * d:
+        raise NotYet(f"{num_params:,} counts query, key and value only; out_proj adds {d}×{d} weights and {d} biases")
+    if num_params != expected_params:
+        raise NotYet(f"{num_params:,} is not the count: sum(p.numel() for p in gpt2_mha.parameters())")
+    wrong = {
+        tokens
+        * tokens
+        * 4: f"is one head's weights; each of the {heads} heads keeps its own {tokens} × {tokens} matrix",
+        heads * tokens * tokens: "counts numbers, not bytes: float32 takes 4 bytes each",
+        heads * tokens * tokens * 8: "uses 8 bytes a number (float64); float32 takes 4",
+        heads
+        * tokens
+        * (tokens + 1)
+        // 2
+        * 4: "keeps only the unmasked half; the explicit path stores the full matrix",
+        heads * d * d * 4: f"uses the {d} features; the weights are tokens × tokens, {tokens} × {tokens}",
+    }
+    if weights_bytes in wrong:
+        raise NotYet(f"{weights_bytes:,} bytes {wrong[weights_bytes]}")
+    if weights_bytes != GPT2_WEIGHTS_BYTES:
+        raise NotYet(f"{weights_bytes:,} bytes is not it: one {tokens} × {tokens} float32 matrix per head")
+    return (
+        f"{expected_params:,} parameters; {heads} heads × {tokens} × {tokens} float32 weights "
+        f"= {GPT2_WEIGHTS_BYTES:,} bytes ({GPT2_WEIGHTS_BYTES // 2**20} MiB)."
+    )

@@ -1,0 +1,97 @@
+"""The chapter-3 notebooks' own exercises (03.1, 03.3, 03.7): right answers pass, wrong ones get their hint."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from helpers import MultiHeadAttention
+from helpers.exercises import check_bottleneck_bits, check_gpt2_attention_memory, check_most_attended
+from tests.book_inputs import BOOK_INPUTS
+from tests.test_exercises import assert_right, assert_wrong
+
+# 03.1: bits in the bottleneck
+
+
+@pytest.mark.parametrize("bits", [32 * math.log2(10), 106.3])
+def test_bottleneck_bits_right(capsys, bits):
+    assert_right(check_bottleneck_bits(bits), capsys, "106.3 bits", "3.32 bits")
+
+
+@pytest.mark.parametrize(
+    ("bits", "hint"),
+    [
+        (32 * math.log(10), "natural log"),
+        (32, "one digit or one bit"),
+        (320, "multiplies by the number of values"),
+        (10**32, "number of possible sequences"),
+        (16 * math.log2(10), "length-16 sequence"),
+        (100, "is not it"),
+        ("106.3", "bits must be a number"),
+        (True, "bits must be a number"),
+    ],
+)
+def test_bottleneck_bits_wrong(capsys, bits, hint):
+    assert_wrong(check_bottleneck_bits(bits), capsys, hint)
+
+
+# 03.3: which token "step" attends to most
+
+
+def test_most_attended_right(capsys):
+    # the truth, recomputed here from the book's inputs: row 6 of softmax(inputs @ inputs.T)
+    row = torch.softmax(BOOK_INPUTS @ BOOK_INPUTS.T, dim=-1)[5]
+    best = int(row.argmax())
+    assert_right(check_most_attended("journey"), capsys, '"journey" 0.2184', "itself only 0.1896")
+    assert_right(check_most_attended(best), capsys, '"journey"')
+
+
+@pytest.mark.parametrize(
+    ("token", "hint"),
+    [
+        ("step", "another token more"),
+        (5, "another token more"),
+        ("one", "index 4"),
+        ("starts", "comes second"),
+        ("Your", "find the largest weight"),
+        ("hello", "token must be one of"),
+        (6, "index 0 to 5"),
+        (1.0, "token must be a word"),
+    ],
+)
+def test_most_attended_wrong(capsys, token, hint):
+    assert_wrong(check_most_attended(token), capsys, hint)
+
+
+# 03.7: GPT-2's attention, parameters and bytes
+
+WEIGHTS_BYTES = 12 * 1024 * 1024 * 4
+
+
+def test_gpt2_attention_memory_right(capsys):
+    module = MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12)
+    num_params = sum(p.numel() for p in module.parameters())
+    assert_right(check_gpt2_attention_memory(num_params, WEIGHTS_BYTES), capsys, "2,360,064", "50,331,648 bytes")
+
+
+@pytest.mark.parametrize(
+    ("num_params", "weights_bytes", "hint"),
+    [
+        (2_362_368, WEIGHTS_BYTES, "qkv_bias=False"),
+        (4 * 768 * 768, WEIGHTS_BYTES, "leaves out out_proj's 768 biases"),
+        (3 * 768 * 768, WEIGHTS_BYTES, "query, key and value only"),
+        (1_000_000, WEIGHTS_BYTES, "is not the count"),
+        (2_360_064, 1024 * 1024 * 4, "one head's weights"),
+        (2_360_064, 12 * 1024 * 1024, "counts numbers, not bytes"),
+        (2_360_064, 2 * WEIGHTS_BYTES, "float64"),
+        (2_360_064, 12 * 1024 * 1025 // 2 * 4, "unmasked half"),
+        (2_360_064, 12 * 768 * 768 * 4, "uses the 768 features"),
+        (2_360_064, 48, "is not it"),
+        (2_360_064, float(WEIGHTS_BYTES), "weights_bytes must be an int"),
+        ("2,360,064", WEIGHTS_BYTES, "num_params must be an int"),
+    ],
+)
+def test_gpt2_attention_memory_wrong(capsys, num_params, weights_bytes, hint):
+    assert_wrong(check_gpt2_attention_memory(num_params, weights_bytes), capsys, hint)
