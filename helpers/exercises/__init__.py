@@ -13,7 +13,32 @@ Where each lives: :mod:`~helpers.exercises.chapter2` and
     from helpers.exercises import check_2_2
 """
 
-from helpers.exercises.chapter2 import check_2_1, check_2_2
+from helpers.exercises.chapter2 import (
+    check_2_1,
+    check_2_2,
+    check_glued_endoftext,
+    check_punctuation_share,
+    check_round_trip,
+    check_round_trip_break,
+    check_scaled_cosine,
+    check_top_tokens,
+    check_window_layout_bytes,
+    check_window_layout_ratio,
+)
 from helpers.exercises.chapter3 import check_3_1, check_3_2, check_3_3
 
-__all__ = ["check_2_1", "check_2_2", "check_3_1", "check_3_2", "check_3_3"]
+__all__ = [
+    "check_2_1",
+    "check_2_2",
+    "check_3_1",
+    "check_3_2",
+    "check_3_3",
+    "check_glued_endoftext",
+    "check_punctuation_share",
+    "check_round_trip",
+    "check_round_trip_break",
+    "check_scaled_cosine",
+    "check_top_tokens",
+    "check_window_layout_bytes",
+    "check_window_layout_ratio",
+]
