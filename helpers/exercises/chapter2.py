@@ -218,14 +218,14 @@ TOP_TOKENS = 10
 
 
 @checker
-def check_top_tokens(top: list) -> str:
+def check_top_tokens(top: list[str] | list[tuple[str, int]]) -> str:
     """02.2: ``top`` lists the story's ten most frequent tokens, most frequent first.
 
     Either the tokens alone or ``(token, count)`` pairs, as ``Counter(preprocessed).most_common(10)`` gives.
 
     >>> correct = check_top_tokens([",", ".", "the", '"', "I", "of", "--", "to", "'", "a"])
     ✅ Correct: the ten most frequent tokens are ',' '.' 'the' '"' 'I' 'of' '--' 'to' "'" 'a': \
-the comma (229 times) beats every word, and 5 of the 10 are punctuation marks.
+the most frequent, ',' (229 times), is a punctuation mark, not a word, and 5 of the 10 are punctuation marks.
     >>> correct = check_top_tokens(["the", "of", "to", "a", "and", "I", "was", "his", "he", "in"])
     ❌ Not yet: ',' is missing although it occurs 229 times; count every token of split_text(raw_text), \
 punctuation included
@@ -286,10 +286,10 @@ punctuation included
     first, n_first = truth[0]
     n_punct = sum(_is_punctuation(token) for token in tokens)
     shown = " ".join(repr(token) for token in tokens)
-    first_kind = "every word" if _is_punctuation(first) else "every other token"
+    first_kind = "a punctuation mark, not a word" if _is_punctuation(first) else "a word"
     return (
-        f"the ten most frequent tokens are {shown}: the {'comma' if first == ',' else repr(first)} ({n_first} times) "
-        f"beats {first_kind}, and {n_punct} of the 10 are punctuation marks."
+        f"the ten most frequent tokens are {shown}: the most frequent, {first!r} ({n_first} times), is {first_kind}, "
+        f"and {n_punct} of the 10 are punctuation marks."
     )
 
 
