@@ -433,8 +433,8 @@ def check_glued_endoftext(glued: str, ids: list[int]) -> str:
     >>> glued = "Hello, do you like tea?<|endoftext|>In the sunlit terraces of the palace."
     >>> ids = [1131, 5, 355, 1126, 628, 975, 10, 1131, 988, 956, 984, 722, 988, 1131, 7]
     >>> correct = check_glued_endoftext(glued, ids)
-    ✅ Correct: '<|endoftext|>In' is one token, not in the vocabulary, so it became <|unk|> (1131): no \
-<|endoftext|> id (1130) is left to mark where one text ends.
+    ✅ Correct: '<|endoftext|>In' is one token, not in the vocabulary, so it became <|unk|> (1131) instead of \
+<|endoftext|> (1130): the border between the texts is lost.
     >>> correct = check_glued_endoftext(glued.replace("<|endoftext|>", " <|endoftext|> "), [])
     ❌ Not yet: glued has spaces around '<|endoftext|>', as the book joins; join with "<|endoftext|>" alone
     """
@@ -451,13 +451,16 @@ def check_glued_endoftext(glued: str, ids: list[int]) -> str:
     expected = SimpleTokenizerV2(vocab).encode(glued)
     if ids != expected:
         if gpt2().eot_token in ids or any(i >= len(vocab) for i in ids):
-            raise NotYet("these are GPT-2 ids; encode glued with the story's SimpleTokenizerV2 (helper_tokenizer)")
+            raise NotYet(
+                f"ids above {len(vocab) - 1} are not in the story's vocabulary; these look like GPT-2 ids: "
+                "encode glued with the story's SimpleTokenizerV2 (helper_tokenizer)"
+            )
         raise NotYet("these are not SimpleTokenizerV2's ids of glued; use helper_tokenizer.encode(glued)")
     stuck = [token for token in split_text(glued) if ENDOFTEXT in token and token != ENDOFTEXT]
     if stuck:
         return (
-            f"{stuck[0]!r} is one token, not in the vocabulary, so it became {UNK} ({vocab[UNK]}): "
-            f"no {ENDOFTEXT} id ({vocab[ENDOFTEXT]}) is left to mark where one text ends."
+            f"{stuck[0]!r} is one token, not in the vocabulary, so it became {UNK} ({vocab[UNK]}) instead of "
+            f"{ENDOFTEXT} ({vocab[ENDOFTEXT]}): the border between the texts is lost."
         )
     return (
         f"punctuation on both sides splits {ENDOFTEXT} off, so it keeps its id ({vocab[ENDOFTEXT]}) here; "
