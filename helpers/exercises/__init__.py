@@ -15,7 +15,18 @@ notebooks); import them from here::
 """
 
 from helpers.exercises.appendix_a import check_a_1, check_a_2, check_a_3, check_a_4, check_rank_shards
-from helpers.exercises.chapter2 import check_2_1, check_2_2
+from helpers.exercises.chapter2 import (
+    check_2_1,
+    check_2_2,
+    check_glued_endoftext,
+    check_punctuation_share,
+    check_round_trip,
+    check_round_trip_break,
+    check_scaled_cosine,
+    check_top_tokens,
+    check_window_layout_bytes,
+    check_window_layout_ratio,
+)
 from helpers.exercises.chapter3 import (
     check_3_1,
     check_3_2,
@@ -25,6 +36,28 @@ from helpers.exercises.chapter3 import (
     check_most_attended,
 )
 
-__all__ = ["check_2_1", "check_2_2", "check_3_1", "check_3_2", "check_3_3"]
-__all__ += ["check_a_1", "check_a_2", "check_a_3", "check_a_4", "check_rank_shards"]
-__all__ += ["check_bottleneck_bits", "check_gpt2_attention_memory", "check_most_attended"]
+__all__ = [
+    # the book's exercises
+    "check_a_1",
+    "check_a_2",
+    "check_a_3",
+    "check_a_4",
+    "check_2_1",
+    "check_2_2",
+    "check_3_1",
+    "check_3_2",
+    "check_3_3",
+    # the notebooks' own exercises
+    "check_bottleneck_bits",
+    "check_glued_endoftext",
+    "check_gpt2_attention_memory",
+    "check_most_attended",
+    "check_punctuation_share",
+    "check_rank_shards",
+    "check_round_trip",
+    "check_round_trip_break",
+    "check_scaled_cosine",
+    "check_top_tokens",
+    "check_window_layout_bytes",
+    "check_window_layout_ratio",
+]
