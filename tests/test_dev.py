@@ -1,11 +1,15 @@
-"""tools/dev.py: when the venv is refreshed, and which interpreter each platform uses."""
+"""tools/dev.py: when the venv is refreshed, which interpreter each platform uses, how `test` splits the suite."""
 
 from __future__ import annotations
 
 import os
+import sys
+import tomllib
 from pathlib import Path
 
-from tools.dev import COMMANDS, is_stale, venv_python
+import pytest
+
+from tools.dev import COMMANDS, ROOT, TEST_PARTS, is_stale, run_together, venv_python
 
 
 def test_venv_is_stale_until_installed_and_again_when_an_input_changes(tmp_path):
@@ -31,3 +35,21 @@ def test_fast_run_leaves_out_notebooks_and_the_slow_export():
     fast = COMMANDS["test-fast"]
     assert "notebooks" not in fast and fast[fast.index("-m", 2) + 1] == "not slow"
     assert "tests/browser" in COMMANDS["test-browser"] and "no:nbval" in COMMANDS["test-browser"]
+
+
+def test_full_run_covers_every_test_path_once():
+    """`make test` runs its two halves side by side; together they are exactly pytest's testpaths."""
+    testpaths = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    parts = [path for part in TEST_PARTS for path in part]
+    assert sorted(parts) == sorted(testpaths["testpaths"]) and len(parts) == len(set(parts))
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [((0, 0), 0), ((0, 5), 0), ((5, 0), 0), ((5, 5), 5), ((1, 0), 1), ((0, 2), 2), ((5, 1), 1)],
+)
+def test_run_together_passes_only_if_every_part_passes(statuses, expected, capfd):
+    commands = [[sys.executable, "-c", f"print('part {n}'); raise SystemExit({s})"] for n, s in enumerate(statuses)]
+    assert run_together(commands, dict(os.environ)) == expected
+    out = capfd.readouterr().out
+    assert 0 <= out.index("part 0") < out.index("part 1")  # the second part's output is kept and printed after

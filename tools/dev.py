@@ -5,6 +5,7 @@ thin wrapper around it::
 
     python tools/dev.py lab            # JupyterLab on notebooks/   (Windows: py tools\\dev.py lab)
     python tools/dev.py test           # everything: unit tests, doctests, strict nbval, the HTML export
+                                       # (notebooks and the rest as two pytest processes side by side)
     python tools/dev.py test-fast      # unit tests and doctests only (no notebooks, no export)
     python tools/dev.py test-browser   # the notebooks driven in a real browser (needs Chromium)
     python tools/dev.py lint           # ruff check and ruff format --check, code and notebooks
@@ -30,6 +31,7 @@ import glob
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,10 +43,17 @@ INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")
 """The files whose change makes the venv stale."""
 
 PYTEST = ["-m", "pytest"]
+TEST_PARTS = (["notebooks"], ["tests", "helpers", "benchmarks", "tools"])
+"""``test`` runs these two halves of the suite at once, as two pytest processes.
+
+The notebooks (strict nbval: one fresh kernel after another) take about as
+long as everything else together, so on two cores the halves finish in about
+the time of the longer one. Only one kernel starts at a time: with two
+pytest-xdist workers running notebooks side by side a kernel once died at
+start-up.
+"""
 COMMANDS: dict[str, list[str]] = {
     "lab": ["-m", "tools.lab"],
-    # One process: with two pytest-xdist workers a kernel once died at start-up (flaky), so no xdist.
-    "test": PYTEST,
     # Only the Python folders: with no notebooks among the paths nbval collects nothing,
     # and `-m "not slow"` leaves out the HTML export and DDP launch tests (see tests/conftest.py).
     "test-fast": [*PYTEST, "-m", "not slow", "tests", "helpers", "benchmarks", "tools"],
@@ -53,7 +62,7 @@ COMMANDS: dict[str, list[str]] = {
     "test-browser": [*PYTEST, "tests/browser", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider"],
     "html": ["-m", "tools.export", str(Path("build", "html"))],
 }
-"""Each command as arguments to the venv's Python (``lint`` and ``notebooks`` are built below)."""
+"""Each command as arguments to the venv's Python (``test``, ``lint`` and ``notebooks`` are built below)."""
 
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
@@ -113,6 +122,34 @@ def ensure_venv() -> Path:
     return python
 
 
+def run_together(commands: Sequence[Sequence[str | os.PathLike]], env: dict[str, str]) -> int:
+    """Run the commands at the same time; return 0 if all passed, else the first failure's status.
+
+    The first command prints as it runs; the others' output is kept and
+    printed after it, one command after another, so no lines interleave.
+    pytest's status 5 ("no tests collected", say ``-k`` matched only in one
+    half) counts as passed unless every command ends with it.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        logs = [Path(folder, f"{n}.log") for n in range(len(commands))]
+        processes = []
+        for n, command in enumerate(commands):
+            print("+", " ".join(str(a) for a in command), flush=True)
+            out = None if n == 0 else logs[n].open("wb")
+            processes.append(
+                subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+        statuses = [process.wait() for process in processes]
+        for n in range(1, len(commands)):
+            print(f"\n+ output of: {' '.join(str(a) for a in commands[n])}", flush=True)
+            sys.stdout.buffer.write(logs[n].read_bytes())
+            sys.stdout.flush()
+    failed = [status for status in statuses if status not in (0, 5)]
+    if failed:
+        return failed[0]
+    return 5 if all(status == 5 for status in statuses) else 0
+
+
 def venv_env() -> dict[str, str]:
     """This process's environment with the venv activated (its scripts first on PATH)."""
     env = dict(os.environ)
@@ -139,7 +176,7 @@ def notebook_paths(patterns: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, prepare the venv and run the command; return the exit status."""
     parser = argparse.ArgumentParser(description="The project's commands (see the module docstring).")
-    parser.add_argument("command", choices=[*COMMANDS, "lint", "notebooks", "venv"])
+    parser.add_argument("command", choices=[*COMMANDS, "test", "lint", "notebooks", "venv"])
     parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on (pytest options, notebook paths)")
     ns = parser.parse_args(argv)
     python = ensure_venv()
@@ -154,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if (status := run([python, *NOTEBOOK_RUN, notebook], env)) != 0:
                 return status
         return 0
+    if ns.command == "test":
+        return run_together([[python, *PYTEST, *part, *ns.args] for part in TEST_PARTS], env)
     return run([python, *COMMANDS[ns.command], *ns.args], env)
 
 
