@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.dev import COMMANDS, ROOT, TEST_PARTS, is_stale, run_together, venv_python
+from tools.dev import COMMANDS, FAST, ROOT, TEST_PARTS, fast_parts, is_stale, run_together, venv_python
 
 
 def test_venv_is_stale_until_installed_and_again_when_an_input_changes(tmp_path):
@@ -31,9 +31,12 @@ def test_each_platform_gets_its_own_interpreter_path():
     assert venv_python(Path(".venv"), windows=False) == Path(".venv", "bin", "python")
 
 
-def test_fast_run_leaves_out_notebooks_and_the_slow_export():
-    fast = COMMANDS["test-fast"]
-    assert "notebooks" not in fast and fast[fast.index("-m", 2) + 1] == "not slow"
+def test_fast_run_leaves_out_notebooks_and_the_slow_tests_and_covers_every_test_file():
+    assert FAST[FAST.index("-m", 1) + 1] == "not slow"
+    parts = [path for part in fast_parts() for path in part]
+    assert not any("notebooks" in path for path in parts) and len(parts) == len(set(parts))
+    test_files = {f"tests/{path.name}" for path in (ROOT / "tests").glob("test_*.py")}
+    assert {path for path in parts if path.startswith("tests/")} == test_files
     assert "tests/browser" in COMMANDS["test-browser"] and "no:nbval" in COMMANDS["test-browser"]
 
 

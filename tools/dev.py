@@ -6,7 +6,8 @@ thin wrapper around it::
     python tools/dev.py lab            # JupyterLab on notebooks/   (Windows: py tools\\dev.py lab)
     python tools/dev.py test           # everything: unit tests, doctests, strict nbval, the HTML export
                                        # (notebooks and the rest as two pytest processes side by side)
-    python tools/dev.py test-fast      # unit tests and doctests only (no notebooks, no export)
+    python tools/dev.py test-fast      # unit tests and doctests only (no notebooks, no export, no DDP launch),
+                                       # in two pytest processes side by side
     python tools/dev.py test-browser   # the notebooks driven in a real browser (needs Chromium)
     python tools/dev.py lint           # ruff check and ruff format --check, code and notebooks
     python tools/dev.py html           # render notebooks and pages to build/html
@@ -52,17 +53,30 @@ the time of the longer one. Only one kernel starts at a time: with two
 pytest-xdist workers running notebooks side by side a kernel once died at
 start-up.
 """
+FAST = [*PYTEST, "-m", "not slow"]
+"""``test-fast``: only Python files (with no notebook among the paths nbval collects nothing),
+and ``-m "not slow"`` leaves out the HTML export and DDP launch tests (see tests/conftest.py)."""
+
+
+def fast_parts(root: Path = ROOT) -> list[list[str]]:
+    """``test-fast``'s two halves, run side by side: the test files dealt out in turn, doctest folders in the second.
+
+    >>> first, second = fast_parts()
+    >>> "tests/test_bpe.py" in first + second and second[-3:] == ["helpers", "benchmarks", "tools"]
+    True
+    """
+    files = sorted(Path(path).as_posix() for path in glob.glob(str(Path("tests", "test_*.py")), root_dir=root))
+    return [files[0::2], [*files[1::2], "helpers", "benchmarks", "tools"]]
+
+
 COMMANDS: dict[str, list[str]] = {
     "lab": ["-m", "tools.lab"],
-    # Only the Python folders: with no notebooks among the paths nbval collects nothing,
-    # and `-m "not slow"` leaves out the HTML export and DDP launch tests (see tests/conftest.py).
-    "test-fast": [*PYTEST, "-m", "not slow", "tests", "helpers", "benchmarks", "tools"],
     # The browser tests are ignored by the configured addopts, which also load nbval;
     # replace them here so that only the browser tests run, without nbval.
     "test-browser": [*PYTEST, "tests/browser", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider"],
     "html": ["-m", "tools.export", str(Path("build", "html"))],
 }
-"""Each command as arguments to the venv's Python (``test``, ``lint`` and ``notebooks`` are built below)."""
+"""Each command as arguments to the venv's Python (``test``, ``test-fast``, ``lint``, ``notebooks``: see main)."""
 
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
@@ -176,7 +190,7 @@ def notebook_paths(patterns: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, prepare the venv and run the command; return the exit status."""
     parser = argparse.ArgumentParser(description="The project's commands (see the module docstring).")
-    parser.add_argument("command", choices=[*COMMANDS, "test", "lint", "notebooks", "venv"])
+    parser.add_argument("command", choices=[*COMMANDS, "test", "test-fast", "lint", "notebooks", "venv"])
     parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on (pytest options, notebook paths)")
     ns = parser.parse_args(argv)
     python = ensure_venv()
@@ -191,8 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if (status := run([python, *NOTEBOOK_RUN, notebook], env)) != 0:
                 return status
         return 0
-    if ns.command == "test":
-        return run_together([[python, *PYTEST, *part, *ns.args] for part in TEST_PARTS], env)
+    if ns.command in ("test", "test-fast"):
+        command, parts = (PYTEST, TEST_PARTS) if ns.command == "test" else (FAST, fast_parts())
+        return run_together([[python, *command, *part, *ns.args] for part in parts], env)
     return run([python, *COMMANDS[ns.command], *ns.args], env)
 
 
