@@ -28,6 +28,7 @@ This file uses only the standard library: it runs before the venv exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import subprocess
@@ -147,13 +148,15 @@ def run_together(commands: Sequence[Sequence[str | os.PathLike]], env: dict[str,
     with tempfile.TemporaryDirectory() as folder:
         logs = [Path(folder, f"{n}.log") for n in range(len(commands))]
         processes = []
-        for n, command in enumerate(commands):
-            print("+", " ".join(str(a) for a in command), flush=True)
-            out = None if n == 0 else logs[n].open("wb")
-            processes.append(
-                subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            )
-        statuses = [process.wait() for process in processes]
+        # The log files are closed before they are read, and before the folder goes (Windows insists).
+        with contextlib.ExitStack() as open_logs:
+            for n, command in enumerate(commands):
+                print("+", " ".join(str(a) for a in command), flush=True)
+                out = None if n == 0 else open_logs.enter_context(logs[n].open("wb"))
+                processes.append(
+                    subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                )
+            statuses = [process.wait() for process in processes]
         for n in range(1, len(commands)):
             print(f"\n+ output of: {' '.join(str(a) for a in commands[n])}", flush=True)
             sys.stdout.buffer.write(logs[n].read_bytes())
