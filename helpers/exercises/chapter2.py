@@ -76,7 +76,7 @@ def check_2_1(ids: list[int], decoded: str) -> str:
 
 
 @functools.cache
-def _verdictids_argument() -> tuple[int, ...]:
+def _verdict_ids() -> tuple[int, ...]:
     from helpers.data import load_text
 
     return tuple(gpt2().encode(load_text("the-verdict.txt")))
@@ -105,7 +105,7 @@ def check_2_2(loader: DataLoader, max_length: int, stride: int) -> str:
             f"the first batch has shape {tuple(inputs.shape)}, expected (8, {max_length}): "
             f"use batch_size=8 and max_length={max_length}"
         )
-    ids = _verdictids_argument()
+    ids = _verdict_ids()
     rows = [list(ids[i * stride : i * stride + max_length]) for i in range(8)]
     if inputs[0].tolist() != rows[0]:
         raise NotYet(
