@@ -16,8 +16,9 @@ Run from the repository root (about 2-4 minutes on 2 cores, most of it the plain
    7), and warm (encode again
    with the same object), ours against tiktoken's single-threaded ``encode``.
 3. Single long chunks of 2k, 4k, 8k and 16k characters (one letter repeated,
-   random letters, random ``ACGT``): the merge queue should make each doubling
-   cost about 2x (O(n log n)), not 4x; the ids are checked against tiktoken's.
+   random letters, random ``ACGT``), the four sizes timed in turns, best of 15:
+   the merge queue should make each doubling cost about 2x (O(n log n)), not
+   4x; the ids are checked against tiktoken's.
 
 Every ratio in the table comes from times measured in the same run. Times
 are CPU seconds of the measuring process (``time.process_time``), so that
@@ -32,6 +33,8 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from helpers.bpe import BPETokenizer, train_merges_plain
 from helpers.data import data_file, gpt2_encoding, load_text
@@ -40,6 +43,7 @@ TRAIN_CHARS = 200_000
 VOCAB_SIZE = 1000
 REPEATS = 3
 CHUNK_SIZES = (2_000, 4_000, 8_000, 16_000)
+K = TypeVar("K")
 
 COLD_OURS = """
 import time
@@ -74,7 +78,7 @@ def best_of(fn, repeats: int = REPEATS) -> float:
     return min(times)
 
 
-def best_of_interleaved(fns: dict[str, object], repeats: int = 7) -> dict[str, float]:
+def best_of_interleaved(fns: Mapping[K, Callable[[], object]], repeats: int = 7) -> dict[K, float]:
     """The shortest CPU time of each function, calling them in turn ``repeats`` times.
 
     Taking turns means a slow moment of the machine hits every function alike,
@@ -110,7 +114,7 @@ def long_chunks(n: int) -> dict[str, str]:
 
 
 def empty_cache_encode(tokenizer: BPETokenizer, text: str) -> None:
-    tokenizer._cache = {}  # as right after construction
+    tokenizer.clear_cache()  # as right after construction
     tokenizer.encode_ordinary(text)
 
 
@@ -162,11 +166,15 @@ def main() -> None:
 
     chunk_rows = []
     for kind in long_chunks(CHUNK_SIZES[0]):
-        previous = None
-        for n in CHUNK_SIZES:
-            chunk = long_chunks(n)[kind]
+        chunks = {n: long_chunks(n)[kind] for n in CHUNK_SIZES}
+        for n, chunk in chunks.items():
             assert ours.encode_ordinary(chunk) == enc.encode_ordinary(chunk), f"ids differ: {kind}, {n}"
-            seconds = best_of(lambda chunk=chunk: empty_cache_encode(ours, chunk), repeats=7)
+        # The four sizes in turns, so that a slow moment of the machine does not land on one size only.
+        times = best_of_interleaved(
+            {n: (lambda chunk=chunk: empty_cache_encode(ours, chunk)) for n, chunk in chunks.items()}, repeats=15
+        )
+        previous = None
+        for n, seconds in times.items():
             growth = "" if previous is None else f"{seconds / previous:.2f}x the half-size chunk"
             chunk_rows.append((f"one chunk: {kind}" if previous is None else "", f"{n:,} chars", seconds, growth))
             previous = seconds

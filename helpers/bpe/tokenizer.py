@@ -45,6 +45,29 @@ CACHE_LIMIT = 200_000
 """Chunk -> ids entries kept between calls of ``encode`` (then the cache starts afresh)."""
 
 
+class _ChunkCache(dict):
+    """Chunk -> ids: a chunk seen for the first time is encoded when it is looked up.
+
+    Encoding text is one lookup per chunk, ``map(cache.__getitem__, pieces)``;
+    ``__missing__`` runs the merges only for a chunk not met before (most chunks
+    repeat: "the", " and", ...). The ids are tuples: unlike lists, the garbage
+    collector soon stops tracking them.
+    """
+
+    __slots__ = ("_ranks",)
+
+    def __init__(self, ranks: Mapping[bytes, int]) -> None:
+        super().__init__()
+        self._ranks = ranks
+
+    def __missing__(self, chunk: str) -> tuple[int, ...]:
+        data = chunk.encode("utf-8")
+        whole = self._ranks.get(data)  # most chunks are a token: skip the merge loop
+        ids = (whole,) if whole is not None else tuple(encode_chunk(data, self._ranks))
+        self[chunk] = ids
+        return ids
+
+
 def _special_names(value: object, name: str) -> frozenset[str] | Literal["all"]:
     """``"all"`` or a set of strings, as tiktoken accepts them for ``allowed_special``/``disallowed_special``."""
     if isinstance(value, str):
@@ -148,7 +171,7 @@ class BPETokenizer:
         """Every token's bytes by id (specials included)."""
         self.byte_ids = byte_ids
         self.pattern = pattern
-        self._cache: dict[str, list[int]] = {}
+        self.clear_cache()
 
     @property
     def n_vocab(self) -> int:
@@ -212,6 +235,17 @@ class BPETokenizer:
 
     # -- encoding and decoding -------------------------------------------------
 
+    def clear_cache(self) -> None:
+        """Forget every chunk encoded so far, as right after construction (each is encoded again when met).
+
+        >>> tok = BPETokenizer()
+        >>> ids = tok.encode_ordinary("hi hi")
+        >>> tok.clear_cache()
+        >>> tok.encode_ordinary("hi hi") == ids
+        True
+        """
+        self._cache = _ChunkCache(self._ranks)
+
     def encode_ordinary(self, text: str) -> list[int]:
         """Encode ``text`` treating special-token text as ordinary text.
 
@@ -225,21 +259,11 @@ class BPETokenizer:
             except UnicodeEncodeError:  # lone surrogates become U+FFFD, as in tiktoken
                 text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         pieces = chunks(text, self._regex)
-        # Thread safety: a cache dict only ever grows (never cleared in place), so every chunk
-        # this call finds in or adds to its local `cache` is still there when the ids are assembled.
+        # Thread safety: a cache is never cleared in place, only replaced when full, so a call keeps
+        # reading and filling the cache it started with while another call may switch to a fresh one.
         cache = self._cache
-        distinct = set(pieces)
-        missing = distinct.difference(cache)
-        if missing:
-            if len(cache) + len(missing) > CACHE_LIMIT:
-                old = cache  # full: start a fresh dict holding just what this call needs
-                cache = {chunk: old[chunk] for chunk in distinct - missing}
-                self._cache = cache
-            ranks = self._ranks
-            for chunk in missing:
-                data = chunk.encode("utf-8")
-                whole = ranks.get(data)  # most chunks are a token: skip the call
-                cache[chunk] = [whole] if whole is not None else encode_chunk(data, ranks)
+        if len(cache) >= CACHE_LIMIT:
+            cache = self._cache = _ChunkCache(self._ranks)
         # Most chunks repeat ("the", " and", ...): each is a dict lookup after the first.
         return list(chain.from_iterable(map(cache.__getitem__, pieces)))
 
