@@ -1,9 +1,20 @@
-"""One rule for learner mistakes, shared by every helper.
+"""One rule for learner mistakes, shared by every helper, and the checks that apply it.
 
 A value of the wrong *type* raises ``TypeError``; a value of the right type
 but outside what is allowed raises ``ValueError`` (or a documented subclass).
 Every message names the argument and says what was expected, so the fix is
-in the message.
+in the message. Each check is one line where input enters (a constructor, a
+file, a download) and returns the value it checked::
+
+    self.stride = positive_int(stride, "stride")
+    self.dropout = probability(dropout, "dropout")
+    self.qkv_bias = require_bool(qkv_bias, "qkv_bias")
+
+The vocabulary: :func:`require_str`, :func:`require_bool`, :func:`require_int`,
+:func:`positive_int`, :func:`int_in_range`, :func:`seed`, :func:`real_number`,
+:func:`probability`, :func:`one_of`, :func:`require_iterable`,
+:func:`require_mapping`, :func:`require_instance`, :func:`require_tensor`,
+:func:`require_path`, :func:`token_ids` and :func:`require_tokenizer`.
 
 Token ids follow tiktoken: an id is an int (a Python int, a NumPy integer, or
 an integer tensor/array with one element and no dimensions); floats, bools and
@@ -19,9 +30,15 @@ TypeError: ids must be ints, got 1.0 (float) at position 0
 
 from __future__ import annotations
 
+import math
+import numbers
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 def require_str(value: object, name: str = "text") -> str:
@@ -37,11 +54,50 @@ def require_str(value: object, name: str = "text") -> str:
     return value
 
 
-def require_int(value: object, name: str) -> int:
-    """``value`` if it is an int (bools excluded: ``True`` is not a count)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+def require_bool(value: object, name: str) -> bool:
+    """``value`` if it is a bool; ``1``, ``"yes"`` or ``None`` are refused, so a flag means one thing.
+
+    >>> require_bool(1, "verbose")
+    Traceback (most recent call last):
+    ...
+    TypeError: verbose must be True or False, got int 1
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
     return value
+
+
+def require_int(value: object, name: str) -> int:
+    """``value`` as an int: a Python or NumPy integer (bools excluded: ``True`` is not a count).
+
+    >>> require_int(2.0, "stride")
+    Traceback (most recent call last):
+    ...
+    TypeError: stride must be an int, got float 2.0
+    """
+    if type(value) is int:
+        return value
+    if not isinstance(value, bool | str | bytes | float) and not getattr(value, "ndim", 0):
+        try:
+            return operator.index(value)  # a NumPy integer, or a 0-d integer tensor
+        except TypeError:
+            pass
+    raise TypeError(f"{name} must be an int, got {type(value).__name__} {_short(value)}")
+
+
+def int_in_range(value: object, name: str, low: int, high: int | None = None, hint: str = "") -> int:
+    """``value`` as an int with ``low <= value`` (and ``value < high`` when given); ``hint`` says what it means.
+
+    >>> int_in_range(2**64, "seed", 0, 2**64)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an int in [0, 2**64), got 18446744073709551616
+    """
+    number = require_int(value, name)
+    if number < low or (high is not None and number >= high):
+        span = f">= {low}" if high is None else f"in [{low}, {_power(high)})"
+        raise ValueError(f"{name} must be an int {span}, got {_short(number)}{hint}")
+    return number
 
 
 def positive_int(value: object, name: str, hint: str = "") -> int:
@@ -52,9 +108,132 @@ def positive_int(value: object, name: str, hint: str = "") -> int:
     ...
     ValueError: stride must be a positive int, got 0
     """
-    require_int(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value}{hint}")
+    number = require_int(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} must be a positive int, got {_short(number)}{hint}")
+    return number
+
+
+def seed(value: object, name: str = "seed") -> int:
+    """``value`` if it is a seed ``torch.manual_seed`` takes: an int in [0, 2**64).
+
+    >>> seed(123)
+    123
+    """
+    return int_in_range(value, name, 0, 2**64)
+
+
+def real_number(value: object, name: str, low: float | None = None, high: float | None = None) -> float:
+    """``value`` as a finite float (ints accepted, bools and strings not), optionally within [low, high].
+
+    >>> real_number(float("nan"), "lr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a finite number, got nan
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {_short(value)}")
+    number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{name} must be in [{low}, {high}], got {number}")
+    return number
+
+
+def probability(value: object, name: str) -> float:
+    """``value`` as a float in [0, 1], such as a dropout rate.
+
+    >>> probability(1.5, "dropout")
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout must be in [0.0, 1.0], got 1.5
+    """
+    return real_number(value, name, 0.0, 1.0)
+
+
+def one_of(value: object, name: str, choices: Iterable[object]) -> object:
+    """``value`` if it is one of ``choices`` (a str among strs, for instance).
+
+    >>> one_of("gpu", "device", ["cpu", "cuda"])
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be one of 'cpu', 'cuda', got 'gpu'
+    """
+    choices = list(choices)
+    kinds = tuple({type(choice) for choice in choices})
+    if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+        raise TypeError(f"{name} must be one of {_listing(choices)}, got {type(value).__name__} {_short(value)}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {_listing(choices)}, got {_short(value)}")
+    return value
+
+
+def require_iterable(value: object, name: str, of: str = "values") -> list:
+    """``value`` as a list if it is a list, tuple, set or other iterable; ``None``, numbers and strs are refused.
+
+    A str is an iterable of characters, which is rarely what was meant.
+
+    >>> require_iterable(None, "special_tokens", of="strs")
+    Traceback (most recent call last):
+    ...
+    TypeError: special_tokens must be a list of strs, got None
+    """
+    if value is None or isinstance(value, str | bytes | numbers.Number) or not isinstance(value, Iterable):
+        got = "None" if value is None else f"{type(value).__name__} {_short(value)}"
+        raise TypeError(f"{name} must be a list of {of}, got {got}")
+    return list(value)
+
+
+def require_mapping(value: object, name: str) -> Mapping:
+    """``value`` if it is a dict (or other mapping), else a ``TypeError`` naming ``name``."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+    return value
+
+
+def require_instance(value: object, name: str, kind: type | tuple[type, ...], what: str) -> object:
+    """``value`` if it is an instance of ``kind``; ``what`` says it in words ("an nn.Module").
+
+    >>> require_instance(3, "model", dict, "a dict of weights")
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a dict of weights, got int
+    """
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return value
+
+
+def require_tensor(
+    value: object, name: str, ndim: int | tuple[int, ...] | None = None, floating: bool | None = None
+) -> torch.Tensor:
+    """``value`` if it is a tensor with ``ndim`` dimensions and, when ``floating`` is given, a float dtype or not.
+
+    Wrong type or dtype is a ``TypeError``; a wrong number of dimensions is a ``ValueError``.
+
+    >>> import torch
+    >>> require_tensor(torch.zeros(2, 3), "x", ndim=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: x must have 3 dimensions, got shape (2, 3)
+    >>> require_tensor(torch.tensor([1, 2]), "x", floating=True)
+    Traceback (most recent call last):
+    ...
+    TypeError: x must be a floating-point tensor, got dtype torch.int64; convert it with .float()
+    """
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if floating is not None and value.is_floating_point() != floating:
+        fix = "convert it with .float()" if floating else "token ids are integers: convert them with .long()"
+        raise TypeError(
+            f"{name} must be {'a floating-point' if floating else 'an integer'} tensor, got dtype {value.dtype}; {fix}"
+        )
+    if ndim is not None and value.dim() not in ((ndim,) if isinstance(ndim, int) else ndim):
+        want = ndim if isinstance(ndim, int) else " or ".join(map(str, ndim))
+        raise ValueError(f"{name} must have {want} dimensions, got shape {tuple(value.shape)}")
     return value
 
 
@@ -63,6 +242,23 @@ def require_path(value: object, name: str) -> Path:
     if not isinstance(value, str | Path):
         raise TypeError(f"{name} must be a str or pathlib.Path, got {type(value).__name__}")
     return Path(value)
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut to 60 characters (a 5,000-digit int should not fill the screen)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an int of about {int(value.bit_length() * 0.30103)} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _power(number: int) -> str:
+    """``2**64`` for a power of two above 2**32, else the number."""
+    return f"2**{number.bit_length() - 1}" if number > 2**32 and number & (number - 1) == 0 else str(number)
+
+
+def _listing(choices: list[object]) -> str:
+    return ", ".join(repr(choice) for choice in choices)
 
 
 def _one_id(value: object, position: int, name: str) -> int:

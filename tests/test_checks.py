@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import SimpleTokenizerV1, SimpleTokenizerV2, build_vocab, split_text
+from helpers import SimpleTokenizerV1, SimpleTokenizerV2, build_vocab, checks, split_text
 from helpers.bpe import BPETokenizer
 from helpers.checks import positive_int, require_tokenizer, token_ids
 from helpers.dataset import GPTDatasetV1, create_dataloader_v1
@@ -155,3 +155,47 @@ def test_dataloader_arguments(kwargs, error, name):
 def test_token_ids_returns_python_ints():
     out = token_ids(np.array([3, 4], dtype=np.int16))
     assert out == [3, 4] and all(type(i) is int for i in out)
+
+
+# The vocabulary's rule, check by check: a wrong type is a TypeError, a wrong value a ValueError,
+# and either message names the argument.
+VOCABULARY_CASES = [
+    (checks.require_bool, (1, "flag"), TypeError),
+    (checks.require_bool, (None, "flag"), TypeError),
+    (checks.require_int, ("3", "count"), TypeError),
+    (checks.require_int, (3.0, "count"), TypeError),
+    (checks.require_int, (True, "count"), TypeError),
+    (checks.positive_int, (0, "count"), ValueError),
+    (checks.int_in_range, (-1, "count", 0), ValueError),
+    (checks.seed, (2**64, "seed"), ValueError),
+    (checks.seed, (2**20000, "seed"), ValueError),
+    (checks.seed, (1.5, "seed"), TypeError),
+    (checks.real_number, ("0.1", "lr"), TypeError),
+    (checks.real_number, (float("inf"), "lr"), ValueError),
+    (checks.probability, (-0.1, "dropout"), ValueError),
+    (checks.probability, (True, "dropout"), TypeError),
+    (checks.one_of, ("gpu", "device", ["cpu", "cuda"]), ValueError),
+    (checks.one_of, (1, "device", ["cpu", "cuda"]), TypeError),
+    (checks.require_iterable, (None, "tokens"), TypeError),
+    (checks.require_iterable, (3, "tokens"), TypeError),
+    (checks.require_iterable, ("abc", "tokens"), TypeError),
+    (checks.require_mapping, ([1], "table"), TypeError),
+    (checks.require_tensor, ([1.0], "x"), TypeError),
+    (checks.require_tensor, (torch.zeros(2), "x", 3), ValueError),
+    (checks.require_tensor, (torch.zeros(2, dtype=torch.long), "x", None, True), TypeError),
+]
+
+
+@pytest.mark.parametrize(("check", "args", "error"), VOCABULARY_CASES)
+def test_vocabulary_rule(check, args, error):
+    with pytest.raises(error, match=args[1]):
+        check(*args)
+
+
+def test_vocabulary_returns_what_it_checked():
+    assert checks.require_int(np.int64(7), "n") == 7 and type(checks.require_int(np.int64(7), "n")) is int
+    assert checks.require_int(torch.tensor(3), "n") == 3
+    assert checks.probability(1, "p") == 1.0
+    assert checks.require_iterable((1, 2), "xs") == [1, 2]
+    assert checks.require_bool(False, "flag") is False
+    assert checks.seed(2**64 - 1) == 2**64 - 1

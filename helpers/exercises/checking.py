@@ -9,31 +9,55 @@ wraps it so that it prints exactly one line and returns a bool:
 * ``❌ Not yet: ...`` with a hint towards the fix.
 
 A wrong answer never ends in a traceback: any error the learner's own code
-raises while being checked becomes the ``❌`` line too.
+raises while being checked becomes the ``❌`` line too. A check never changes
+the learner's state: the random generators (Python's, NumPy's and torch's)
+are restored after it runs, and a check reads its arguments without changing
+them (work on a copy where a computation would modify one).
+
+The hint idiom, used by every check: one :func:`expect` line per typical
+mistake, the condition a right answer meets and the hint for when it does not.
+A hint names the shape, unit or step that is wrong.
 
 >>> @checker
 ... def check_positive(x: int) -> str:
-...     if x <= 0:
-...         raise NotYet(f"x is {x}; pick a number above 0")
+...     expect(x > 0, f"x is {x}; pick a number above 0")
 ...     return f"{x} is positive."
 >>> check_positive(-1)
 ❌ Not yet: x is -1; pick a number above 0
 False
+>>> check_positive(2)
+✅ Correct: 2 is positive.
+True
 """
 
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["NotYet", "checker", "gpt2", "ids_argument", "module_argument", "tensor_argument"]
+__all__ = ["NotYet", "checker", "expect", "gpt2", "ids_argument", "module_argument", "tensor_argument"]
 
 
 class NotYet(Exception):
     """A wrong answer, with the hint to print."""
+
+
+def expect(condition: object, hint: str) -> None:
+    """Raise :class:`NotYet` with ``hint`` unless ``condition`` holds: one line per typical mistake.
+
+    >>> expect(2 + 2 == 4, "add again")
+    >>> expect(2 + 2 == 5, "2 + 2 is 4, not 5")
+    Traceback (most recent call last):
+    ...
+    helpers.exercises.checking.NotYet: 2 + 2 is 4, not 5
+    """
+    if not condition:
+        raise NotYet(hint)
 
 
 def checker(check: Callable[..., str]) -> Callable[..., bool]:
@@ -41,8 +65,9 @@ def checker(check: Callable[..., str]) -> Callable[..., bool]:
 
     @functools.wraps(check)
     def run(*args, **kwargs) -> bool:
+        python_state, numpy_state = random.getstate(), np.random.get_state()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), torch.random.fork_rng(devices=[]):
                 message = check(*args, **kwargs)
         except (NotYet, TypeError, ValueError) as hint:
             print(f"❌ Not yet: {hint}")
@@ -50,6 +75,9 @@ def checker(check: Callable[..., str]) -> Callable[..., bool]:
         except Exception as err:  # the learner's own code failed while we ran it
             print(f"❌ Not yet: running your answer raised {type(err).__name__}: {err}")
             return False
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
         print(f"✅ Correct: {message}")
         return True
 
