@@ -1,15 +1,30 @@
-"""tools/dev.py: when the venv is refreshed, which interpreter each platform uses, how `test` splits the suite."""
+"""tools/dev.py: when the venv is refreshed, which interpreter each platform uses, how `test` splits the suite,
+and how the commands that run notebooks get tiktoken's cache seeded for working offline."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+import tools.dev as dev
+from helpers.data import data_file
 from tools.dev import COMMANDS, FAST, ROOT, TEST_PARTS, fast_parts, is_stale, run_together, venv_python
+
+# tiktoken.get_encoding("gpt2") in a process that cannot open a socket: it works only from a seeded cache.
+OFFLINE_GPT2 = (
+    "import socket\n"
+    "def refuse(*args, **kwargs): raise OSError('no network in this test')\n"
+    "socket.socket.connect = refuse\n"
+    "socket.create_connection = refuse\n"
+    "import tiktoken\n"
+    "print(tiktoken.get_encoding('gpt2').encode('Hello'))\n"
+)
 
 
 def test_venv_is_stale_until_installed_and_again_when_an_input_changes(tmp_path):
@@ -56,3 +71,83 @@ def test_run_together_passes_only_if_every_part_passes(statuses, expected, capfd
     assert run_together(commands, dict(os.environ)) == expected
     out = capfd.readouterr().out
     assert 0 <= out.index("part 0") < out.index("part 1")  # the second part's output is kept and printed after
+
+
+@pytest.fixture()
+def data_folder(tmp_path) -> Path:
+    """An ``LLMFS_DATA_DIR`` holding GPT-2's two files, copied from wherever helpers.data finds them."""
+    folder = tmp_path / "data"
+    for name in ("gpt2/encoder.json", "gpt2/vocab.bpe"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_file(name), folder / name)
+    return folder
+
+
+def _gpt2_offline(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", OFFLINE_GPT2], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _base_env() -> dict[str, str]:
+    """This environment without any of the variables the offline preparation reads."""
+    names = ("LLMFS_DATA_DIR", "TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")
+    return {name: value for name, value in os.environ.items() if name not in names}
+
+
+def test_an_empty_tiktoken_cache_is_seeded_from_the_data_folder(data_folder, tmp_path):
+    cache = tmp_path / "empty-cache"
+    env = {**_base_env(), "LLMFS_DATA_DIR": str(data_folder), "TIKTOKEN_CACHE_DIR": str(cache)}
+    assert _gpt2_offline(env).returncode != 0, "without seeding, tiktoken must need the network here"
+    dev.prepare_offline(Path(sys.executable), env)
+    result = _gpt2_offline(env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[15496]"
+    assert env["TIKTOKEN_CACHE_DIR"] == str(cache), "a cache the reader named is kept"
+
+
+def test_without_a_cache_variable_the_checkout_cache_is_used_and_passed_on(data_folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(dev, "TIKTOKEN_CACHE", tmp_path / "project-cache")
+    env = {**_base_env(), "LLMFS_DATA_DIR": str(data_folder)}
+    dev.prepare_offline(Path(sys.executable), env)
+    assert env["TIKTOKEN_CACHE_DIR"] == str(tmp_path / "project-cache")
+    assert _gpt2_offline(env).returncode == 0, "the command's processes inherit the seeded cache"
+
+
+def test_tiktokens_other_cache_variable_is_respected(data_folder, tmp_path):
+    env = {**_base_env(), "LLMFS_DATA_DIR": str(data_folder), "DATA_GYM_CACHE_DIR": str(tmp_path / "gym")}
+    dev.prepare_offline(Path(sys.executable), env)
+    assert "TIKTOKEN_CACHE_DIR" not in env
+    assert _gpt2_offline(env).returncode == 0
+
+
+def test_nothing_is_seeded_without_a_data_folder(tmp_path):
+    env = {**_base_env(), "TIKTOKEN_CACHE_DIR": str(tmp_path / "cache")}
+    dev.prepare_offline(Path("no-such-python"), env)  # would fail if it tried to run anything
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_failed_seeding_warns_and_the_command_still_runs(tmp_path, capsys):
+    env = {**_base_env(), "LLMFS_DATA_DIR": str(tmp_path / "missing"), "TIKTOKEN_CACHE_DIR": str(tmp_path / "c")}
+    dev.prepare_offline(Path(sys.executable), env)
+    assert "warning" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["lab", "test", "test-fast", "test-browser", "notebooks"])
+def test_every_command_that_runs_notebooks_prepares_offline_first(command, monkeypatch):
+    calls = []
+    monkeypatch.setattr(dev, "ensure_venv", lambda: Path(sys.executable))
+    monkeypatch.setattr(dev, "prepare_offline", lambda python, env: calls.append("prepare"))
+    monkeypatch.setattr(dev, "run", lambda args, env=None: calls.append("run") or 0)
+    monkeypatch.setattr(dev, "run_together", lambda commands, env: calls.append("run") or 0)
+    monkeypatch.setattr(dev, "notebook_paths", lambda patterns: ["notebooks/x.ipynb"])
+    assert dev.main([command]) == 0
+    assert calls[:2] == ["prepare", "run"]
+
+
+@pytest.mark.parametrize("command", ["lint", "html", "venv"])
+def test_commands_that_run_no_notebook_seed_nothing(command, monkeypatch):
+    calls = []
+    monkeypatch.setattr(dev, "ensure_venv", lambda: Path(sys.executable))
+    monkeypatch.setattr(dev, "prepare_offline", lambda python, env: calls.append("prepare"))
+    monkeypatch.setattr(dev, "run", lambda args, env=None: 0)
+    assert dev.main([command]) == 0
+    assert calls == []

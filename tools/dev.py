@@ -22,6 +22,14 @@ repository's ``helpers`` package in editable mode (``pip install -e .
 included. Extra arguments after a test command go to pytest
 (``python tools/dev.py test-fast -k bpe``).
 
+**Offline.** When ``LLMFS_DATA_DIR`` is set, every command that runs
+notebooks (``lab``, ``test``, ``test-fast``, ``test-browser``, ``notebooks``)
+first seeds tiktoken's cache from that folder (:func:`prepare_offline`), so
+``tiktoken.get_encoding("gpt2")`` in a notebook works with no network. The
+cache is ``$TIKTOKEN_CACHE_DIR`` (or ``$DATA_GYM_CACHE_DIR``, tiktoken's other
+variable); with neither set it is ``.cache/tiktoken`` in the checkout, and the
+variable is set for the command, so JupyterLab's kernels and pytest inherit it.
+
 This file uses only the standard library: it runs before the venv exists.
 """
 
@@ -78,6 +86,12 @@ COMMANDS: dict[str, list[str]] = {
     "html": ["-m", "tools.export", str(Path("build", "html"))],
 }
 """Each command as arguments to the venv's Python (``test``, ``test-fast``, ``lint``, ``notebooks``: see main)."""
+
+RUNS_NOTEBOOKS = ("lab", "test", "test-fast", "test-browser", "notebooks")
+"""The commands that need tiktoken's cache seeded when ``LLMFS_DATA_DIR`` is set."""
+TIKTOKEN_CACHE = ROOT / ".cache" / "tiktoken"
+"""tiktoken's cache for the commands when neither of its variables is set (a lasting folder, unlike /tmp)."""
+SEED = ["-c", "from helpers.data import seed_tiktoken_cache; seed_tiktoken_cache()"]
 
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
@@ -175,6 +189,28 @@ def venv_env() -> dict[str, str]:
     return env
 
 
+def prepare_offline(python: Path, env: dict[str, str]) -> None:
+    """Seed tiktoken's cache from ``LLMFS_DATA_DIR`` when that is set, so notebooks need no network.
+
+    ``env`` (the commands' environment) gets ``TIKTOKEN_CACHE_DIR`` =
+    :data:`TIKTOKEN_CACHE` unless it names a cache already; the copying is
+    ``helpers.data.seed_tiktoken_cache``, run by the venv's Python. A failure
+    is reported and the command still runs: its own errors then say what is
+    missing (a notebook's download error names the file and the variable).
+
+    >>> env = {}
+    >>> prepare_offline(Path("no-python"), env)  # LLMFS_DATA_DIR unset: nothing to seed from
+    >>> env
+    {}
+    """
+    if not env.get("LLMFS_DATA_DIR"):
+        return
+    if not (env.get("TIKTOKEN_CACHE_DIR") or env.get("DATA_GYM_CACHE_DIR")):
+        env["TIKTOKEN_CACHE_DIR"] = str(TIKTOKEN_CACHE)
+    if run([python, *SEED], env) != 0:
+        print("warning: could not seed tiktoken's cache (see above); notebooks may try to download", flush=True)
+
+
 def notebook_paths(patterns: Sequence[str]) -> list[str]:
     """Notebooks named by ``patterns`` (globs expanded here, as Windows shells do not), default all.
 
@@ -200,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = venv_env()
     if ns.command == "venv":
         return 0
+    if ns.command in RUNS_NOTEBOOKS:
+        prepare_offline(python, env)
     if ns.command == "lint":
         # Both checks run, so one report shows every problem; either failing fails the command.
         return max([run([python, *step, *ns.args], env) for step in LINT])

@@ -1,4 +1,4 @@
-"""Fixtures of the browser test: the system Chromium, JupyterLab started by tools.lab, and a network log.
+"""Fixtures of the browser test: the system Chromium, JupyterLab started as `make lab` starts it, a network log.
 
 Run with ``pytest tests/browser`` (``make test-browser``). It needs Chromium
 from the system's package manager (Debian: ``apt-get install chromium``) and the
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.network import NetworkLog
+from tests.browser.network import NO_NETWORK, OFFLINE, NetworkLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
@@ -90,8 +90,28 @@ def _wait_until_serving(lab: Lab, process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory) -> Iterator[Lab]:
-    """JupyterLab started exactly as ``make lab`` starts it (``python -m tools.lab``), on 127.0.0.1 and a free port."""
+def tiktoken_cache(tmp_path_factory) -> Path:
+    """tiktoken's cache for JupyterLab's kernels: a new, empty folder, as on a reader's first day."""
+    return tmp_path_factory.mktemp("tiktoken-cache")
+
+
+def _offline_env(tiktoken_cache: Path) -> dict[str, str]:
+    """The environment variables that give the kernels :func:`tiktoken_cache` and, offline, no network."""
+    env = {"TIKTOKEN_CACHE_DIR": str(tiktoken_cache)}
+    if OFFLINE:
+        env |= {name: NO_NETWORK for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+        env |= {"NO_PROXY": "", "no_proxy": ""}
+    return env
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory, tiktoken_cache) -> Iterator[Lab]:
+    """JupyterLab started exactly as ``make lab`` starts it (``python tools/dev.py lab``), on 127.0.0.1 and a free port.
+
+    Offline as promised: its kernels start with an empty tiktoken cache (:func:`tiktoken_cache`)
+    and, with ``LLMFS_DATA_DIR`` set, no network (HTTP and HTTPS go to :data:`NO_NETWORK`), so every
+    notebook runs only because ``tools/dev.py`` seeded that cache from the data folder.
+    """
     port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("lab")
     log = home / "lab.log"
@@ -101,15 +121,16 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     settings.parent.mkdir(parents=True)
     settings.write_text('{"autosave": false}\n', encoding="utf-8")
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "DATA_GYM_CACHE_DIR"},
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "user-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        **_offline_env(tiktoken_cache),
     }
     command = [
         sys.executable,
-        "-m",
-        "tools.lab",
+        str(REPO_ROOT / "tools" / "dev.py"),
+        "lab",
         "--port",
         str(port),
         "--no-browser",

@@ -1,12 +1,17 @@
-"""Recording, and blocking, every request a browser makes that would leave this machine."""
+"""Recording, and blocking, every request a browser makes that would leave this machine; the kernels' offline switch."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 LOCAL_HOSTS = {"127.0.0.1"}
 """The only host a page may reach: JupyterLab listens here."""
+NO_NETWORK = "http://127.0.0.1:9"
+"""A proxy nobody listens on: every HTTP(S) request a kernel makes through it is refused at once."""
+OFFLINE = bool(os.environ.get("LLMFS_DATA_DIR"))
+"""With a data folder the kernels get no network; without one they download, as a reader's would."""
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The learner's path in a real browser: JupyterLab runs every notebook, the HTML export typesets offline.
 
 For each notebook in notebooks/ (found, not listed): open it in JupyterLab
-(started by ``python -m tools.lab``), clear its outputs, Run All, wait until
+(started by ``python tools/dev.py lab``, as ``make lab`` starts it, with an
+empty tiktoken cache and, when ``LLMFS_DATA_DIR`` is set, no network for the
+kernels), clear its outputs, Run All, wait until
 the kernel is idle, then check that
 
 1. no cell shows an error, except the cells tagged ``raises-exception``
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.network import NetworkLog
+from tests.browser.network import OFFLINE, NetworkLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
@@ -168,6 +170,16 @@ def test_notebook_runs_in_jupyterlab(lab_page, notebook):
     assert all(image["complete"] and image["width"] > 0 for image in images), images
     assert network.external == [], "requests left 127.0.0.1"
     assert news == [], "JupyterLab asked about news"
+
+
+@pytest.mark.skipif(not OFFLINE, reason="LLMFS_DATA_DIR is unset: the kernels download what they need")
+def test_lab_seeds_the_kernels_tiktoken_cache_from_the_data_folder(lab, tiktoken_cache):
+    """The cache the kernels were given empty holds GPT-2's two files once JupyterLab is up (tools/dev.py lab)."""
+    from helpers.data import FILES, sha256_of, tiktoken_cache_name
+
+    for name in ("gpt2/encoder.json", "gpt2/vocab.bpe"):
+        copy = tiktoken_cache / tiktoken_cache_name(FILES[name].url)
+        assert copy.is_file() and sha256_of(copy) == FILES[name].sha256, name
 
 
 def _explorer_notebook() -> str | None:
