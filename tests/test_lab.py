@@ -33,13 +33,27 @@ def test_settings_keep_other_overrides(tmp_path):
     assert lab.install_settings(tmp_path).read_text() == path.read_text(), "installing twice changes nothing"
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
-def test_damaged_settings_file_is_named(tmp_path, content):
+DAMAGED = {
+    "not JSON": b"{not json",
+    "empty": b"",
+    "a list": b"[1, 2]",
+    "not UTF-8": b'{"theme": "caf\xe9"}',
+    "NaN": b'{"x": NaN}',
+    "a 5000-digit int": b'{"x": ' + b"9" * 5000 + b"}",
+    "nested too deep": b"[" * 100_000 + b"]" * 100_000,
+    "our plugin's entry not an object": json.dumps({NOTIFICATION: [1]}).encode(),
+}
+
+
+@pytest.mark.parametrize("content", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_settings_file_is_a_value_error_naming_it_and_is_left_as_it_was(tmp_path, content):
     path = lab.settings_file(tmp_path)
     path.parent.mkdir(parents=True)
-    path.write_text(content)
-    with pytest.raises(ValueError, match="overrides.json .*fix or delete it"):
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="overrides.json"):
         lab.install_settings(tmp_path)
+    assert path.read_bytes() == content, "nothing the reader wrote is lost"
+    assert list(path.parent.iterdir()) == [path], "no temporary file is left behind"
 
 
 def test_command_is_offline_and_local(monkeypatch):
@@ -54,11 +68,29 @@ def test_command_is_offline_and_local(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("port", "error"), [(0, ValueError), (70000, ValueError), (True, TypeError), ("8888", TypeError)]
+    ("arguments", "error", "name"),
+    [
+        ({"port": 0}, ValueError, "port"),
+        ({"port": 70000}, ValueError, "port"),
+        ({"port": 2**70}, ValueError, "port"),
+        ({"port": True}, TypeError, "port"),
+        ({"port": "8888"}, TypeError, "port"),
+        ({"open_browser": "no"}, TypeError, "open_browser"),
+        ({"open_browser": 0}, TypeError, "open_browser"),
+        ({"extra": None}, TypeError, "extra"),
+        ({"extra": "--ServerApp.token=abc"}, TypeError, "extra"),
+        ({"extra": [8899]}, TypeError, "extra option"),
+    ],
 )
-def test_bad_port(port, error):
-    with pytest.raises(error, match="port must be"):
-        lab.lab_command(port=port)
+def test_bad_arguments_name_themselves(arguments, error, name):
+    with pytest.raises(error, match=name):
+        lab.lab_command(**arguments)
+
+
+@pytest.mark.parametrize("prefix", [3, b"/env", ["/env"]])
+def test_a_prefix_that_is_not_a_path_is_a_type_error(prefix):
+    with pytest.raises(TypeError, match="prefix"):
+        lab.install_settings(prefix)
 
 
 def test_main_installs_settings_then_runs_jupyterlab(monkeypatch, tmp_path):
@@ -71,9 +103,15 @@ def test_main_installs_settings_then_runs_jupyterlab(monkeypatch, tmp_path):
     assert lab.settings_file(tmp_path).is_file()
 
 
-def test_main_reports_a_damaged_settings_file(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("damage", ["not JSON", "a folder"])
+def test_main_reports_a_damaged_settings_file_and_starts_nothing(monkeypatch, tmp_path, capsys, damage):
     monkeypatch.setattr(lab.sys, "prefix", str(tmp_path))
-    lab.settings_file(tmp_path).parent.mkdir(parents=True)
-    lab.settings_file(tmp_path).write_text("{")
+    monkeypatch.setattr(lab.subprocess, "call", lambda command, cwd: pytest.fail("JupyterLab was started"))
+    path = lab.settings_file(tmp_path)
+    if damage == "a folder":
+        path.mkdir(parents=True)
+    else:
+        path.parent.mkdir(parents=True)
+        path.write_text("{")
     assert lab.main([]) == 2
-    assert capsys.readouterr().err.startswith("lab: ")
+    assert "overrides.json" in capsys.readouterr().err

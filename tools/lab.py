@@ -19,8 +19,11 @@ What it does, in order:
    (:data:`OFFLINE_OPTIONS`), and ``--allow-root`` when run as root (JupyterLab
    refuses root otherwise).
 
-Only the standard library is used and no POSIX-only call, so it runs the same
-on Linux, macOS and Windows.
+A damaged ``overrides.json`` (not UTF-8, not JSON, not an object of plugin
+settings) stops it with a ``ValueError`` that names the file; the file is left
+as it was, so nothing in it is lost: fix or delete it, and start again.
+
+No POSIX-only call is used, so it runs the same on Linux, macOS and Windows.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.data import atomic_write
+from helpers.checks import int_in_range, require_bool, require_iterable, require_path, require_str
+from helpers.files import atomic_write, read_json_object
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository this package lives in."""
@@ -65,15 +69,17 @@ def settings_file(prefix: str | os.PathLike[str] | None = None) -> Path:
     >>> settings_file("/env").as_posix()
     '/env/share/jupyter/lab/settings/overrides.json'
     """
-    return Path(sys.prefix if prefix is None else prefix, "share", "jupyter", "lab", "settings", "overrides.json")
+    folder = Path(sys.prefix) if prefix is None else require_path(prefix, "prefix")
+    return folder / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 
 
 def install_settings(prefix: str | os.PathLike[str] | None = None) -> Path:
     """Merge :data:`LAB_SETTINGS` into the environment's ``overrides.json``; return its path.
 
     Other plugins' overrides and other keys of our plugins are kept; the file
-    is replaced atomically. A file that is not valid JSON is a ``ValueError``
-    that names it (JupyterLab would ignore it silently).
+    is replaced atomically. A damaged file (not UTF-8, not JSON, not an object,
+    or one of our plugins' entries not an object) is a ``ValueError`` naming
+    it, and the file is left untouched (JupyterLab would ignore it silently).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as env:
@@ -82,17 +88,13 @@ def install_settings(prefix: str | os.PathLike[str] | None = None) -> Path:
     'false'
     """
     path = settings_file(prefix)
-    current: dict = {}
-    if path.exists():
-        try:
-            current = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err}); fix or delete it, then start again") from err
-        if not isinstance(current, dict):
-            raise ValueError(f"{path} must hold a JSON object of plugin settings; fix or delete it")
+    what = "JupyterLab's settings overrides (a JSON object of plugin settings); fix or delete it"
+    current = read_json_object(path, what) if path.exists() else {}
     for plugin, values in LAB_SETTINGS.items():
+        if not isinstance(current.get(plugin, {}), dict):
+            raise ValueError(f"{path}: the entry {plugin!r} must be a JSON object of settings; fix or delete it")
         current[plugin] = {**current.get(plugin, {}), **values}
-    atomic_write(path, (json.dumps(current, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    atomic_write(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
     return path
 
 
@@ -104,15 +106,16 @@ def _running_as_root() -> bool:
 def lab_command(port: int | None = None, open_browser: bool = True, extra: Sequence[str] = ()) -> list[str]:
     """The command that starts JupyterLab on the notebooks with the offline options.
 
+    ``extra`` is a list of further JupyterLab options, each a str.
+
     >>> cmd = lab_command(port=8899, open_browser=False)
     >>> cmd[1:3], "--ServerApp.port=8899" in cmd, "--no-browser" in cmd
     (['-m', 'jupyterlab'], True, True)
     """
     if port is not None:
-        if isinstance(port, bool) or not isinstance(port, int):
-            raise TypeError(f"port must be an int, got {type(port).__name__} {port!r}")
-        if not 0 < port < 65536:
-            raise ValueError(f"port must be between 1 and 65535, got {port}")
+        int_in_range(port, "port", 1, 65536)
+    require_bool(open_browser, "open_browser")
+    extra = [require_str(option, "each extra option") for option in require_iterable(extra, "extra", of="strs")]
     command = [sys.executable, "-m", "jupyterlab", *OFFLINE_OPTIONS]
     if port is not None:
         command.append(f"--ServerApp.port={port}")
