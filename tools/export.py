@@ -32,8 +32,9 @@ and every page points at that copy; nbconvert's require.js tag is dropped (no
 page needs it), and saved widget state is left out, so no widget manager is
 fetched: a widget output shows its plain-text fallback.
 
-Each page is written to a temporary file and renamed into place, so an
-interrupted export never leaves a half-written page. :func:`find_broken_links`
+Each page, and the MathJax copy, is written to a temporary file (or folder)
+and renamed into place, so an interrupted export never leaves a half-written
+page, and several exports racing into one folder each leave whole pages. :func:`find_broken_links`
 checks that every relative link of a page (markdown, notebook or exported
 HTML) reaches an existing file and, for an ``#anchor``, an existing heading.
 """
@@ -41,6 +42,7 @@ HTML) reaches an existing file and, for an ``#anchor``, an existing heading.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import html
 import json
@@ -48,13 +50,15 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from helpers.data import atomic_write
+from helpers.checks import require_path, require_str
+from helpers.files import atomic_write, read_json_object, read_utf8
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository this package lives in: the default root of an export."""
@@ -124,8 +128,7 @@ def notebook_anchor(heading: str) -> str:
     >>> notebook_anchor("The `heatmap` helper, **in bold**")
     'The-heatmap-helper,-in-bold'
     """
-    if not isinstance(heading, str):
-        raise TypeError(f"a heading must be a str, got {type(heading).__name__}")
+    require_str(heading, "heading")
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     rendered = markdown2html_mistune("## " + " ".join(heading.split()))
@@ -147,8 +150,7 @@ def github_slug(heading: str) -> str:
     >>> github_slug("Why divide by √d_k? ➕ added")
     'why-divide-by-d_k--added'
     """
-    if not isinstance(heading, str):
-        raise TypeError(f"a heading must be a str, got {type(heading).__name__}")
+    require_str(heading, "heading")
     kept = (
         ch
         for ch in heading.lower()
@@ -191,8 +193,7 @@ def markdown_to_html(text: str) -> str:
     >>> markdown_to_html("## The Glossary")
     '<h2 id="the-glossary">The Glossary<a class="anchor-link" href="#the-glossary">&#182;</a></h2>\\n'
     """
-    if not isinstance(text, str):
-        raise TypeError(f"markdown text must be a str, got {type(text).__name__}")
+    require_str(text, "text")
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
     return MarkdownWithMath(renderer=_github_renderer()).render(text)
@@ -207,12 +208,9 @@ def _notebook_markdown_html(path: Path) -> list[str]:
 
 
 def _read_notebook(path: Path) -> dict:
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path.name} is not a valid notebook (bad JSON: {err}); re-save it from Jupyter") from err
-    if not isinstance(notebook, dict) or "cells" not in notebook:
-        raise ValueError(f"{path.name} is not a notebook (no 'cells' list); re-save it from Jupyter")
+    notebook = read_json_object(path, "a notebook; re-save it from Jupyter")
+    if not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{path} is not a notebook (no 'cells' list); re-save it from Jupyter")
     return notebook
 
 
@@ -248,14 +246,15 @@ def _collect(fragments: Iterable[str]) -> _LinkCollector:
 
 
 def _page_html(path: Path) -> list[str]:
+    path = require_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"no page at {path}; check the file name")
     if path.suffix == ".ipynb":
         return _notebook_markdown_html(path)
     if path.suffix == ".md":
-        return [markdown_to_html(path.read_text(encoding="utf-8"))]
+        return [markdown_to_html(read_utf8(path, "a markdown page"))]
     if path.suffix == ".html":
-        return [path.read_text(encoding="utf-8")]
+        return [read_utf8(path, "an HTML page")]
     raise ValueError(f"{path.name}: only .md, .ipynb and .html pages have links and anchors")
 
 
@@ -264,7 +263,7 @@ def page_links(path: Path | str) -> list[str]:
 
     Links inside code (backticks, code cells) are not links and are not listed.
     """
-    return _collect(_page_html(Path(path))).links
+    return _collect(_page_html(path)).links
 
 
 def page_anchors(path: Path | str) -> set[str]:
@@ -273,7 +272,7 @@ def page_anchors(path: Path | str) -> set[str]:
     A notebook's are nbconvert's heading ids, a markdown file's GitHub's, an
     HTML file's every ``id`` attribute.
     """
-    path = Path(path).resolve()
+    path = require_path(path, "path").resolve()
     stat = path.stat() if path.is_file() else None
     return set(_anchors_of(path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0))
 
@@ -302,7 +301,7 @@ def find_broken_links(path: Path | str) -> list[str]:
     browser does: as written, or else percent-decoded. Links within the page
     (``#anchor`` alone) are checked against the page itself.
     """
-    path = Path(path)
+    path = require_path(path, "path")
     problems = []
     for href in page_links(path):
         parts = urlsplit(href)
@@ -315,7 +314,7 @@ def find_broken_links(path: Path | str) -> list[str]:
         if parts.fragment and target.suffix in (".md", ".ipynb", ".html"):
             try:
                 anchors = page_anchors(target)
-            except (ValueError, UnicodeDecodeError) as err:
+            except ValueError as err:
                 problems.append(f"{path.name}: link {href!r} -> cannot read {target.name}: {err}")
                 continue
             # A browser tries the fragment as written, then percent-decoded.
@@ -379,19 +378,38 @@ def mathjax_source() -> Path:
 def copy_mathjax(out: Path | str) -> Path:
     """Copy MathJax into ``<out>/_static/mathjax`` (skipped when that version is there); return the folder.
 
-    A ``VERSION`` file records the package version, so a newer pin replaces the copy.
+    A ``VERSION`` file records the package version, so a newer pin replaces the
+    copy. The copy is made in a temporary folder beside it and renamed into
+    place, so exports racing into one folder never see half a copy: when
+    another export's copy of this version got there first, it is kept.
     """
     from jupyter_server_mathjax.__version__ import __version__
 
-    source, target = mathjax_source(), Path(out) / MATHJAX_DIR
-    stamp = target / "VERSION"
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == __version__:
+    target = require_path(out, "out") / MATHJAX_DIR
+    if _mathjax_version(target) == __version__:
         return target
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(source, target)
-    stamp.write_text(__version__, encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".mathjax-", suffix=".part") as staging:
+        fresh, old = Path(staging, "fresh"), Path(staging, "old")
+        shutil.copytree(mathjax_source(), fresh)
+        (fresh / "VERSION").write_text(__version__, encoding="utf-8")
+        if _mathjax_version(target) not in (None, __version__):
+            with contextlib.suppress(FileNotFoundError):  # another export moved the old copy first
+                os.replace(target, old)  # out of the way, then deleted with the staging folder
+        try:
+            os.replace(fresh, target)
+        except OSError:
+            if _mathjax_version(target) != __version__:
+                raise  # not another export's complete copy: a real failure
     return target
+
+
+def _mathjax_version(folder: Path) -> str | None:
+    """The version recorded in a MathJax copy, or None when there is no complete copy."""
+    try:
+        return (folder / "VERSION").read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def _mathjax_url(page_output: Path, out: Path) -> str:
@@ -425,7 +443,7 @@ def sources_to_export(root: Path | str = REPO_ROOT) -> list[Path]:
     ...
     FileNotFoundError: no notebooks/ folder in ...; run the export from the repository root or pass --root <repository>
     """
-    root = Path(root)
+    root = require_path(root, "root")
     notebooks = root / NOTEBOOK_DIR
     if not notebooks.is_dir():
         raise FileNotFoundError(
@@ -437,7 +455,7 @@ def sources_to_export(root: Path | str = REPO_ROOT) -> list[Path]:
 
 def _render(source: Path, exporter, mathjax_url: str) -> str:
     if source.suffix == ".md":
-        body = markdown_to_html(source.read_text(encoding="utf-8"))
+        body = markdown_to_html(read_utf8(source, "a markdown page"))
         title = source.stem
         first = re.search(r"<h1[^>]*>(.*?)<a class=\"anchor-link\"", body)
         if first:
@@ -466,9 +484,7 @@ def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
     ...
     NotADirectoryError: the output folder ... is a file; pass a folder path (it is created if missing)
     """
-    if not isinstance(out, (str, Path)):
-        raise TypeError(f"the output folder must be a path, got {type(out).__name__}")
-    out, root = Path(out), Path(root).resolve()
+    out, root = require_path(out, "out"), require_path(root, "root").resolve()
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"the output folder {out} is a file; pass a folder path (it is created if missing)")
     sources = sources_to_export(root)
@@ -488,7 +504,7 @@ def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
         except Exception as err:
             raise ValueError(f"could not render {source.relative_to(root)}: {err}") from err
         page = _rewrite_links(page, source, target, exported)
-        atomic_write(target, page.encode("utf-8"))
+        atomic_write(target, page)
         written.append(target)
     return written
 
