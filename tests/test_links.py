@@ -1,7 +1,8 @@
 """The study companion's structure: every notebook is reachable, and every link lands.
 
 NOTES.md and PROGRESS.md must list every notebook, and each relative link in
-README.md (when present), NOTES.md, PROGRESS.md and the notebooks must reach
+the markdown pages (README.md, NOTES.md, PROGRESS.md, benchmarks/README.md,
+tests/README.md: those the HTML export renders) and the notebooks must reach
 an existing file and, for a ``#anchor``, an existing heading. Anchors follow
 :mod:`tools.export`: nbconvert's ids for notebook headings, GitHub's for
 markdown headings, so a link that passes here works on the repository page,
@@ -23,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tools.export import (
+    MARKDOWN_PAGES,
     REPO_ROOT,
     find_broken_links,
     github_slug,
@@ -33,7 +35,7 @@ from tools.export import (
 )
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
-PAGES = [REPO_ROOT / name for name in ("README.md", "NOTES.md", "PROGRESS.md") if (REPO_ROOT / name).is_file()]
+PAGES = [REPO_ROOT / name for name in MARKDOWN_PAGES if (REPO_ROOT / name).is_file()]
 PDF_OFFSET = 22
 """PDF page = book page + 22, the offset of every "page N (M)" pair in the reader's notes."""
 PAGE_PAIR = re.compile(r"\b(\d{1,3}) \((\d{1,3})\)")

@@ -4,8 +4,9 @@ Run it from the repository root::
 
     python -m tools.export build/html
 
-The output mirrors the repository: ``README.md``, ``NOTES.md`` and
-``PROGRESS.md`` become ``<out>/README.html`` (and so on), and every
+The output mirrors the repository: ``README.md``, ``NOTES.md``,
+``PROGRESS.md`` and the ``README.md`` of ``benchmarks/`` and ``tests/``
+become ``<out>/README.html``, ``<out>/benchmarks/README.html`` (and so on), and every
 ``notebooks/<name>.ipynb`` becomes ``<out>/notebooks/<name>.html``. Notebooks
 go through nbconvert's ``HTMLExporter``; markdown files through the same
 mistune machinery nbconvert uses for markdown cells (math kept for MathJax).
@@ -63,8 +64,8 @@ from helpers.files import atomic_write, read_json_object, read_utf8
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository this package lives in: the default root of an export."""
 
-MARKDOWN_PAGES = ("README.md", "NOTES.md", "PROGRESS.md")
-"""Markdown files at the repository root that are exported when present."""
+MARKDOWN_PAGES = ("README.md", "NOTES.md", "PROGRESS.md", "benchmarks/README.md", "tests/README.md")
+"""Markdown files, relative to the repository root, that are exported when present."""
 
 NOTEBOOK_DIR = "notebooks"
 """The folder, relative to the root, whose ``*.ipynb`` files are exported."""
@@ -517,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m tools.export",
-        description="Render notebooks/*.ipynb, README.md, NOTES.md and PROGRESS.md to static HTML with working links.",
+        description="Render notebooks/*.ipynb and the markdown pages (README.md, NOTES.md, ...) to static HTML.",
     )
     parser.add_argument("out", nargs="?", default="build/html", help="output folder (default: build/html)")
     parser.add_argument("--root", default=str(REPO_ROOT), help="repository to export (default: this checkout)")
