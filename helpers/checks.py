@@ -169,20 +169,32 @@ def one_of(value: object, name: str, choices: Iterable[object]) -> object:
     return value
 
 
-def require_iterable(value: object, name: str, of: str = "values") -> list:
+def require_iterable(value: object, name: str, of: str = "values", kind: type | None = None) -> list:
     """``value`` as a list if it is a list, tuple, set or other iterable; ``None``, numbers and strs are refused.
 
-    A str is an iterable of characters, which is rarely what was meant.
+    A str is an iterable of characters, which is rarely what was meant. With
+    ``kind``, every item must be an instance of it (bools never count as ints).
 
     >>> require_iterable(None, "special_tokens", of="strs")
     Traceback (most recent call last):
     ...
     TypeError: special_tokens must be a list of strs, got None
+    >>> require_iterable(["a", 1], "allowed_special", of="strs", kind=str)
+    Traceback (most recent call last):
+    ...
+    TypeError: allowed_special must be a list of strs, got the int 1 at position 1
     """
-    if value is None or isinstance(value, str | bytes | numbers.Number) or not isinstance(value, Iterable):
-        got = "None" if value is None else f"{type(value).__name__} {_short(value)}"
-        raise TypeError(f"{name} must be a list of {of}, got {got}")
-    return list(value)
+    if type(value) is not list and type(value) is not tuple:  # the common case skips the slower ABC checks
+        if value is None or isinstance(value, str | bytes | numbers.Number) or not isinstance(value, Iterable):
+            got = "None" if value is None else f"{type(value).__name__} {_short(value)}"
+            raise TypeError(f"{name} must be a list of {of}, got {got}")
+    items = list(value)
+    if kind is not None:
+        for position, item in enumerate(items):
+            if not isinstance(item, kind) or (isinstance(item, bool) and kind is not bool):
+                got = f"the {type(item).__name__} {_short(item)} at position {position}"
+                raise TypeError(f"{name} must be a list of {of}, got {got}")
+    return items
 
 
 def require_mapping(value: object, name: str) -> Mapping:

@@ -36,6 +36,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.checks import real_number, require_path, require_str
+from helpers.files import atomic_write, decode_utf8
+
 DATA_DIR_ENV = "LLMFS_DATA_DIR"
 """Environment variable naming a local folder that holds the data files."""
 
@@ -147,31 +150,8 @@ def _sha256_cached(path: Path) -> str | None:
         return None
 
 
-def _lookup(name: str) -> DataFile:
-    if not isinstance(name, str):
-        raise TypeError(f"a data file name must be a str, got {type(name).__name__}")
-    if name not in FILES:
-        known = ", ".join(sorted(FILES))
-        raise ValueError(f"unknown data file {name!r}; known files are: {known}")
-    return FILES[name]
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so the file is either complete or absent.
-
-    The bytes go to a temporary file in the same folder, which is renamed over
-    ``path`` only after it is fully written (a rename is atomic on one
-    filesystem). On any error the temporary file is removed.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _unknown(name: str) -> ValueError:
+    return ValueError(f"unknown data file {name!r}; known files are: {', '.join(sorted(FILES))}")
 
 
 def download(file: DataFile, dest: Path, timeout: float = 30.0) -> Path:
@@ -182,6 +162,7 @@ def download(file: DataFile, dest: Path, timeout: float = 30.0) -> Path:
     :class:`DataFileMismatchError` (a ``ValueError``) when the downloaded bytes
     do not match the expected hash (nothing is written then).
     """
+    timeout = real_number(timeout, "timeout", low=0.001)
     try:
         with urllib.request.urlopen(file.url, timeout=timeout) as response:
             data = response.read()
@@ -212,7 +193,9 @@ def data_file(name: str) -> Path:
     >>> data_file("the-verdict.txt").name
     'the-verdict.txt'
     """
-    file = _lookup(name)
+    if require_str(name, "name") not in FILES:
+        raise _unknown(name)
+    file = FILES[name]
     local_dir = data_dir()
     if local_dir is not None:
         candidate = local_dir / file.name
@@ -232,16 +215,6 @@ def data_file(name: str) -> Path:
     return download(file, cached)
 
 
-def _read_utf8(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(
-            f"{path} is not UTF-8 text: byte {data[err.start]:#04x} at offset {err.start} cannot be decoded; "
-            "save the file as UTF-8"
-        ) from None
-
-
 def load_text(name: str | Path) -> str:
     """Read a known text file, or a text file of your own.
 
@@ -254,23 +227,17 @@ def load_text(name: str | Path) -> str:
     >>> len(load_text("the-verdict.txt"))
     20479
     """
-    if not isinstance(name, str | Path):
-        raise TypeError(f"a data file name must be a str, got {type(name).__name__} (a pathlib.Path works too)")
+    require_path(name, "name")
     if isinstance(name, str) and name in FILES:
         if not name.endswith(".txt"):
             raise ValueError(f"{name!r} is not a text file; use data_file({name!r}) for its path")
-        file = FILES[name]
-        path = data_file(name)
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != file.sha256:  # replaced between the check and the read
-            raise DataFileMismatchError(f"{path} changed while being read; expected SHA-256 {file.sha256}")
-        return _read_utf8(path, data)
+        path = data_file(name)  # checked against its SHA-256; a copy is only ever replaced by a checked one
+        return decode_utf8(path.read_bytes(), path)
     local_dir = data_dir()
     for candidate in (_absolute(name), None if local_dir is None else local_dir / name):
         if candidate is not None and candidate.is_file():
-            return _read_utf8(candidate, candidate.read_bytes())
-    _lookup(str(name))  # raises, naming the file and listing the known ones
-    raise AssertionError("unreachable: _lookup accepted an unknown name")
+            return decode_utf8(candidate.read_bytes(), candidate)
+    raise _unknown(str(name))
 
 
 def tiktoken_cache_dir() -> Path:
@@ -291,9 +258,8 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
 
     Afterwards ``tiktoken.get_encoding("gpt2")`` loads them from disk instead
     of downloading. The files come from :func:`data_file` (the local data
-    folder, the per-user cache, or a checked download); the bytes copied are
-    checked against the SHA-256 once more, and each copy is written atomically
-    under the SHA-1 name tiktoken looks for. A wrong copy already in tiktoken's
+    folder, the per-user cache, or a checked download), and each copy is
+    written atomically under the SHA-1 name tiktoken looks for. A wrong copy already in tiktoken's
     cache is replaced. Returns the cache folder.
 
     >>> import tiktoken
@@ -301,9 +267,7 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
     >>> tiktoken.get_encoding("gpt2").encode("Hello")
     [15496]
     """
-    if cache is not None and not isinstance(cache, str | Path):
-        raise TypeError(f"cache must be a folder path (str or pathlib.Path) or None, got {type(cache).__name__}")
-    target = _absolute(cache) if cache is not None else tiktoken_cache_dir()
+    target = tiktoken_cache_dir() if cache is None else _absolute(require_path(cache, "cache"))
     if target.exists() and not target.is_dir():
         raise ValueError(f"cache {target} exists but is not a folder")
     for name in ("gpt2/encoder.json", "gpt2/vocab.bpe"):
@@ -311,11 +275,7 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
         dest = target / tiktoken_cache_name(file.url)
         if _sha256_cached(dest) == file.sha256:
             continue
-        source = data_file(name)
-        data = source.read_bytes()
-        if hashlib.sha256(data).hexdigest() != file.sha256:
-            raise DataFileMismatchError(f"{source} changed while being copied; expected SHA-256 {file.sha256}")
-        atomic_write(dest, data)
+        atomic_write(dest, data_file(name).read_bytes())
     return target
 
 

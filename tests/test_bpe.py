@@ -1,19 +1,22 @@
-"""helpers.bpe.BPETokenizer: exact GPT-2 ids, training, files and errors."""
+"""helpers.bpe.BPETokenizer: exact GPT-2 ids, training, encoding and decoding, and the arguments it refuses.
+
+Files (save, load, GPT-2's files) are in test_bpe_files.py, threads and the cache in test_bpe_threads.py.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import random
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.bpe import FORMAT, BPETokenizer, gpt2_bytes_to_unicode, train_merges_plain
+from helpers.bpe import ENDOFTEXT, BPETokenizer, train_merges_plain
+from helpers.bpe.merge_queue import _merge_queue, _rescan
 from helpers.data import data_file, gpt2_encoding, load_text
 from tests.nbtools import notebook_namespace
 
-ENDOFTEXT = "<|endoftext|>"
 NOTEBOOK = "02.5b-bpe-from-scratch.ipynb"
 
 
@@ -77,6 +80,34 @@ def test_gpt2_ids_equal_tiktoken_on_arbitrary_unicode(gpt2, tik, text):
         assert gpt2.encode(text) == ids
 
 
+def long_chunks():
+    rng = random.Random(1)
+    yield "a" * 3000
+    yield "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3000))
+    yield "".join(rng.choice("ACGT") for _ in range(3000))
+    yield "-" * 1000 + "=" * 999
+    yield "ab" * 1500
+    yield " " * 2000
+
+
+@pytest.mark.parametrize("chunk", list(long_chunks()), ids=lambda c: f"{c[:4]!r}x{len(c)}")
+def test_long_chunks_equal_tiktoken(gpt2, tik, chunk):
+    assert gpt2.encode_ordinary(chunk) == tik.encode_ordinary(chunk)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.sampled_from("aab c-=ACGT0é"), min_size=40, max_size=300))
+def test_medium_chunks_equal_tiktoken(gpt2, tik, text):
+    assert gpt2.encode_ordinary(text) == tik.encode_ordinary(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=0, max_size=200))
+def test_merge_queue_equals_the_plain_rescan(gpt2, data):
+    ranks = {token: i for i, token in gpt2.vocab.items() if i not in gpt2.special_tokens.values()}
+    assert _merge_queue(data, ranks) == _rescan(data, ranks)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=30), st.integers(256, 300))
 def test_trained_tokenizer_round_trips_any_text(text, vocab_size):
@@ -86,6 +117,35 @@ def test_trained_tokenizer_round_trips_any_text(text, vocab_size):
 
 def test_lone_surrogates_become_replacement_character_as_in_tiktoken(gpt2, tik):
     assert gpt2.encode("a\ud800b") == tik.encode("a\ud800b") == gpt2.encode("a\ufffdb")
+
+
+# -- allowed_special / disallowed_special exactly as tiktoken -----------------------------------
+
+SPECIAL_ARGS = [frozenset(), "all", {ENDOFTEXT}, {"<|im_start|>"}, {ENDOFTEXT, "<|im_start|>"}, (), [ENDOFTEXT]]
+SPECIAL_TEXTS = ["hello <|endoftext|> world", "<|im_start|>hi", "plain text", "<|endoftext|><|endoftext|>"]
+
+
+def outcome(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except (TypeError, ValueError) as err:
+        return type(err).__name__
+
+
+@pytest.mark.parametrize("allowed", SPECIAL_ARGS, ids=repr)
+@pytest.mark.parametrize("disallowed", SPECIAL_ARGS, ids=repr)
+def test_special_arguments_behave_like_tiktoken(gpt2, tik, allowed, disallowed):
+    for text in SPECIAL_TEXTS:
+        ours = outcome(gpt2.encode, text, allowed_special=allowed, disallowed_special=disallowed)
+        theirs = outcome(tik.encode, text, allowed_special=allowed, disallowed_special=disallowed)
+        if theirs != "TypeError":  # tiktoken takes only sets (and "all"); we take any collection of strs
+            assert ours == theirs, (text, allowed, disallowed)
+
+
+def test_a_disallowed_name_the_tokenizer_lacks_is_still_searched_for(gpt2):
+    assert gpt2.encode("hi", disallowed_special={"<|im_start|>"}) == [5303]
+    with pytest.raises(ValueError, match=r"contains '<\|im_start\|>'.*allowed_special="):
+        gpt2.encode("<|im_start|>", disallowed_special={"<|im_start|>"})
 
 
 # -- training -----------------------------------------------------------------------
@@ -148,164 +208,115 @@ def test_notebook_plain_version_matches_helpers():
     assert ns["encode_plain"](sample, merges) == tok.encode(sample)
 
 
-# -- files --------------------------------------------------------------------------
-
-
-def test_save_and_load_round_trip(tmp_path):
-    tok = BPETokenizer().train(load_text("the-verdict.txt"), 400, allowed_special={ENDOFTEXT})
-    path = tmp_path / "verdict-bpe.json"
-    tok.save(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert (data["format"], data["version"]) == (FORMAT, 1)
-    assert len(data["merges"]) == 143
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
-    again = BPETokenizer.load(path)
-    assert again.merges == tok.merges and again.special_tokens == tok.special_tokens
-    assert again.encode("I HAD always thought") == tok.encode("I HAD always thought")
-
-
-def test_gpt2_survives_save_and_load(gpt2, tmp_path):
-    gpt2.save(tmp_path / "gpt2.json")
-    again = BPETokenizer.load(tmp_path / "gpt2.json")
-    text = load_text("the-verdict.txt")[:3000]
-    assert again.encode(text) == gpt2.encode(text)
-    assert again.byte_ids == gpt2.byte_ids
-
-
-def test_bytes_to_unicode_is_a_printable_bijection():
-    mapping = gpt2_bytes_to_unicode()
-    assert sorted(mapping) == list(range(256))
-    assert len(set(mapping.values())) == 256
-    assert all(ch.isprintable() and not ch.isspace() for ch in mapping.values())
-
-
-# -- clear errors -------------------------------------------------------------------
-
-
-def test_vocab_size_too_small():
-    with pytest.raises(ValueError, match=r"vocab_size must be an int of at least 257 \(256 byte tokens \+ 1 special"):
-        BPETokenizer().train("abc", 256, allowed_special={ENDOFTEXT})
-    with pytest.raises(ValueError, match="vocab_size must be an int of at least 256"):
-        BPETokenizer().train("abc", 100)
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda tok: tok.encode(b"bytes"),
-        lambda tok: tok.encode_ordinary(["a", "list"]),
-        lambda tok: tok.train(None, 300),
-    ],
-)
-def test_non_str_input(call):
-    with pytest.raises(TypeError, match="text must be a str, got"):
-        call(BPETokenizer())
-
-
-def test_special_token_arguments_are_checked(gpt2):
-    with pytest.raises(TypeError, match=r"allowed_special must be 'all' or a set of special tokens"):
-        gpt2.encode("hi", allowed_special=ENDOFTEXT)
-    # As in tiktoken, a name the tokenizer lacks is still searched for when disallowed.
-    assert gpt2.encode("hi", disallowed_special={"<|im_start|>"}) == [5303]
-    with pytest.raises(ValueError, match=r"contains '<\|im_start\|>'"):
-        gpt2.encode("<|im_start|>", disallowed_special={"<|im_start|>"})
-    with pytest.raises(TypeError, match="allowed_special must be a set of non-empty strings"):
-        BPETokenizer().train("hi", 300, allowed_special=ENDOFTEXT)
-
-
-def test_disallowed_special_text_raises(gpt2):
-    with pytest.raises(ValueError, match=r"contains '<\|endoftext\|>', which is a special token.*allowed_special="):
-        gpt2.encode("end <|endoftext|>")
-
-
-def test_unknown_id_in_decode(gpt2):
-    with pytest.raises(ValueError, match=r"unknown token id 50257 at position 1; this tokenizer's ids are 0 to 50256"):
-        gpt2.decode([15496, 50257])
-    with pytest.raises(TypeError, match=r"ids must be ints, got 'a' \(str\) at position 0"):
-        gpt2.decode(["a"])
-    with pytest.raises(TypeError, match="ids must be a list of ints, got str"):
-        gpt2.decode("15496")
+# -- decoding -------------------------------------------------------------------------
 
 
 def test_decode_accepts_torch_ints(gpt2):
-    import torch
-
     assert gpt2.decode(torch.tensor([15496, 11])) == "Hello,"
 
 
-@pytest.fixture
-def gpt2_copies(tmp_path) -> tuple[Path, Path]:
-    encoder, vocab = tmp_path / "encoder.json", tmp_path / "vocab.bpe"
-    encoder.write_bytes(data_file("gpt2/encoder.json").read_bytes())
-    vocab.write_bytes(data_file("gpt2/vocab.bpe").read_bytes())
-    return encoder, vocab
+def test_unknown_id_in_decode_names_position_and_last_id(gpt2):
+    with pytest.raises(ValueError, match=r"id 50257 at position 1.*0 to 50256"):
+        gpt2.decode([15496, 50257])
+    with pytest.raises(ValueError, match="id 18446744073709551616"):
+        gpt2.decode([2**64])
 
 
-def test_bad_json_encoder(gpt2_copies):
-    encoder, vocab = gpt2_copies
-    encoder.write_text('{"!": 0, ', encoding="utf-8")
-    with pytest.raises(ValueError, match="encoder.json is not valid JSON"):
-        BPETokenizer.from_gpt2(encoder, vocab)
+# -- the arguments it refuses: wrong type -> TypeError, wrong value -> ValueError, named -----------
+
+TRAIN = "low lower lowest"
 
 
-def test_encoder_that_is_not_gpt2s(gpt2_copies):
-    encoder, vocab = gpt2_copies
-    encoder.write_text(json.dumps({"a": 0, "b": 1}), encoding="utf-8")
-    with pytest.raises(ValueError, match="gives the byte token '!' the id None, expected 0; it is not GPT-2's"):
-        BPETokenizer.from_gpt2(encoder, vocab)
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: BPETokenizer().train(TRAIN, "300"), TypeError, "vocab_size"),
+        (lambda: BPETokenizer().train(TRAIN, 300.0), TypeError, "vocab_size"),
+        (lambda: BPETokenizer().train(TRAIN, True), TypeError, "vocab_size"),
+        (lambda: BPETokenizer().train(TRAIN, None), TypeError, "vocab_size"),
+        (lambda: BPETokenizer().train(TRAIN, 255), ValueError, "vocab_size.*256"),
+        (lambda: BPETokenizer().train(TRAIN, 256, allowed_special={ENDOFTEXT}), ValueError, "vocab_size.*257"),
+        (lambda: BPETokenizer().train(None, 300), TypeError, "text"),
+        (lambda: BPETokenizer().train(b"bytes", 300), TypeError, "text"),
+        (lambda: BPETokenizer().encode(b"bytes"), TypeError, "text"),
+        (lambda: BPETokenizer().encode_ordinary(["a", "list"]), TypeError, "text"),
+        (lambda: BPETokenizer(special_tokens={1: 300}), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens={ENDOFTEXT: "300"}), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens={ENDOFTEXT: 300.0}), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens={ENDOFTEXT: True}), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens=[ENDOFTEXT]), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens=0), TypeError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens={ENDOFTEXT: 5}), ValueError, "special_tokens.*256"),
+        (lambda: BPETokenizer(special_tokens={"": 300}), ValueError, "special_tokens"),
+        (lambda: BPETokenizer(special_tokens={"<|\ud800|>": 256}), ValueError, "special_tokens.*surrogate"),
+        (lambda: BPETokenizer(special_tokens={"a": 300, "b": 300}), ValueError, "special_tokens.*share"),
+        (lambda: BPETokenizer(merges=None), TypeError, "merges"),
+        (lambda: BPETokenizer(merges=5), TypeError, "merges"),
+        (lambda: BPETokenizer(merges="ab"), TypeError, "merges"),
+        (lambda: BPETokenizer(merges={(97, 98): 256}), TypeError, "merges"),
+        (lambda: BPETokenizer(merges=[97, 98]), TypeError, r"merges\[0\]"),
+        (lambda: BPETokenizer(merges=[(97.0, 98)]), TypeError, r"merges\[0\]"),
+        (lambda: BPETokenizer(merges=[(True, 98)]), TypeError, r"merges\[0\]"),
+        (lambda: BPETokenizer(merges=[("a", "b")]), TypeError, r"merges\[0\]"),
+        (lambda: BPETokenizer(merges=[None]), TypeError, r"merges\[0\]"),
+        (lambda: BPETokenizer(merges=[(97,)]), ValueError, r"merges\[0\].*2 ids"),
+        (lambda: BPETokenizer(merges=[(97, 98, 99)]), ValueError, r"merges\[0\].*2 ids"),
+        (lambda: BPETokenizer(merges=[(97, 300)]), ValueError, r"merges\[0\].*< 256"),
+        (lambda: BPETokenizer(merges=[(97, 98), (97, 98)]), ValueError, r"merges\[1\].*new pair"),
+        (lambda: BPETokenizer(byte_ids=5), TypeError, "byte_ids"),
+        (lambda: BPETokenizer(byte_ids="0123"), TypeError, "byte_ids"),
+        (lambda: BPETokenizer(byte_ids=[float(i) for i in range(256)]), TypeError, "byte_ids"),
+        (lambda: BPETokenizer(byte_ids=[0] * 256), ValueError, "byte_ids.*exactly once"),
+        (lambda: BPETokenizer(pattern=3), TypeError, "pattern"),
+        (lambda: BPETokenizer(pattern=None), TypeError, "pattern"),
+        (lambda: BPETokenizer(pattern=r"\w+"), ValueError, "pattern.*drops text"),
+        (lambda: BPETokenizer(pattern=r"(\w+)|\s+|."), ValueError, "pattern.*capturing groups"),
+        (lambda: BPETokenizer(pattern=r"[a-"), ValueError, "pattern.*not a valid regular expression"),
+        (lambda: BPETokenizer(pattern="\ud800|."), ValueError, "pattern.*not a valid regular expression"),
+    ],
+)
+def test_arguments_of_the_constructor_and_train(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
 
 
-def test_truncated_merges(gpt2_copies):
-    encoder, vocab = gpt2_copies
-    lines = vocab.read_text(encoding="utf-8").split("\n")
-    vocab.write_text("\n".join(lines[:40001]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"has 50257 tokens but .*explains only 40256 .*is vocab.bpe truncated"):
-        BPETokenizer.from_gpt2(encoder, vocab)
+@pytest.mark.parametrize("flag", [1, 0, "yes", None, 1.0])
+def test_progress_is_a_bool(flag):
+    with pytest.raises(TypeError, match="progress"):
+        BPETokenizer().train(TRAIN, 260, progress=flag)
 
 
-def test_merges_that_do_not_match_the_encoder(gpt2_copies):
-    encoder, vocab = gpt2_copies
-    lines = vocab.read_text(encoding="utf-8").split("\n")
-    lines[1], lines[2] = lines[2], lines[1]  # swap the first two merges
-    vocab.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"line 2 is 'Ġ a', which should merge two known tokens into id 256"):
-        BPETokenizer.from_gpt2(encoder, vocab)
+@pytest.mark.parametrize("argument", ["allowed_special", "disallowed_special"])
+@pytest.mark.parametrize("bad", [ENDOFTEXT, "al", 3, None, {1}, [ENDOFTEXT, None]], ids=repr)
+def test_special_arguments_of_the_wrong_type(gpt2, argument, bad):
+    with pytest.raises(TypeError, match=argument):
+        gpt2.encode("hi", **{argument: bad})
 
 
-def test_damaged_merge_line(gpt2_copies):
-    encoder, vocab = gpt2_copies
-    lines = vocab.read_text(encoding="utf-8").split("\n")
-    lines[5] = lines[5].replace(" ", "")
-    vocab.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(ValueError, match="line 6 is .*do not belong together, or one is damaged"):
-        BPETokenizer.from_gpt2(encoder, vocab)
+@pytest.mark.parametrize("bad", [ENDOFTEXT, 3, None, {1}, [None]], ids=repr)
+def test_train_allowed_special_of_the_wrong_type(bad):
+    with pytest.raises(TypeError, match="allowed_special"):
+        BPETokenizer().train(TRAIN, 300, allowed_special=bad)
 
 
-def test_load_rejects_other_formats(tmp_path, gpt2_copies):
-    encoder, _ = gpt2_copies
-    with pytest.raises(ValueError, match=r"is not a saved BPETokenizer: its format field is 18982.*from_gpt2"):
-        BPETokenizer.load(encoder)  # GPT-2's vocabulary happens to have a token "format"
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(ValueError, match="is not a saved BPETokenizer: it holds a JSON list, not an object"):
-        BPETokenizer.load(wrong)
-    wrong.write_text(json.dumps({"format": FORMAT, "version": 99}), encoding="utf-8")
-    with pytest.raises(ValueError, match="has format version 99; this code reads version 1"):
-        BPETokenizer.load(wrong)
-    wrong.write_text("not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="is not valid JSON"):
-        BPETokenizer.load(wrong)
-    wrong.write_text(json.dumps({"format": FORMAT, "version": 1, "merges": []}), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"lacks the field\(s\) \['byte_ids', 'pattern', 'special_tokens'\]"):
-        BPETokenizer.load(wrong)
+@pytest.mark.parametrize(
+    "ids", [[1.0], [True], ["a"], [None], "15496", 15496, torch.tensor([1.0])], ids=lambda v: repr(v)[:20]
+)
+def test_decode_refuses_what_is_not_a_list_of_int_ids(gpt2, ids):
+    with pytest.raises(TypeError, match="ids"):
+        gpt2.decode(ids)
 
 
-def test_constructor_checks_merges():
-    with pytest.raises(ValueError, match=r"merge 0 is \(97, 300\); each merge must be a pair of int ids that exist"):
-        BPETokenizer([(97, 300)])
-    with pytest.raises(ValueError, match=r"merge 1 \(97, 98\) repeats merge 0"):
-        BPETokenizer([(97, 98), (97, 98)])
-    with pytest.raises(ValueError, match="special ids must be ints from 257 on"):
-        BPETokenizer([(97, 98)], {ENDOFTEXT: 5})
-    with pytest.raises(ValueError, match="byte_ids must list each id 0..255 exactly once"):
-        BPETokenizer(byte_ids=[0] * 256)
+def test_a_pattern_that_skips_characters_of_some_text_is_caught_when_encoding():
+    tok = BPETokenizer(pattern=r"[^\x00]+|\x00(?=x)")  # keeps the probe text, drops a NUL not before x
+    assert tok.decode(tok.encode("a\x00xb")) == "a\x00xb"
+    with pytest.raises(ValueError, match="skips characters"):
+        tok.encode("a\x00b")
+
+
+def test_ints_of_numpy_and_torch_are_ints():
+    import numpy as np
+
+    tok = BPETokenizer([(np.int64(97), torch.tensor(98))], {ENDOFTEXT: np.int32(257)})
+    assert tok.merges == {(97, 98): 256} and tok.special_tokens == {ENDOFTEXT: 257}
+    assert type(tok.special_tokens[ENDOFTEXT]) is int

@@ -1,4 +1,4 @@
-"""One BPETokenizer shared by many threads, while its chunk cache overflows again and again."""
+"""BPETokenizer's chunk cache: one tokenizer shared by many threads, and a cache that stays bounded."""
 
 from __future__ import annotations
 
@@ -37,19 +37,51 @@ def test_shared_tokenizer_gives_the_same_ids_from_many_threads(monkeypatch, fast
     tok = BPETokenizer().train(load_text("the-verdict.txt"), 400)
     docs = documents(64)
     expected = [BPETokenizer().train(load_text("the-verdict.txt"), 400).encode(d) for d in docs]
-    monkeypatch.setattr(tokenizer_module, "CACHE_LIMIT", 50)  # overflows on nearly every call
+    monkeypatch.setattr(tokenizer_module, "CACHE_LIMIT", 50)  # cleared many times within each call
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(3):
             results = list(pool.map(tok.encode, docs))
             assert results == expected
-            decoded = list(pool.map(tok.decode, results))
-            assert decoded == docs
-    assert len(tok._cache) <= 50 + 2000  # replaced when full, so it never grows without bound
+            assert list(pool.map(tok.decode, results)) == docs
 
 
-def test_cache_is_bounded_single_threaded(monkeypatch):
-    tok = BPETokenizer().train("abc abd", 260)
-    monkeypatch.setattr(tokenizer_module, "CACHE_LIMIT", 10)
-    for n in range(100):
-        assert tok.decode(tok.encode(f" w{n}")) == f" w{n}"
-        assert len(tok._cache) <= 10
+@pytest.fixture
+def merge_runs(monkeypatch) -> list[bytes]:
+    """The chunks whose merges are run (the ones the cache does not hold)."""
+    runs: list[bytes] = []
+
+    def counting(data, ranks):
+        runs.append(data)
+        return encode_chunk(data, ranks)
+
+    encode_chunk = tokenizer_module.encode_chunk
+    monkeypatch.setattr(tokenizer_module, "encode_chunk", counting)
+    return runs
+
+
+def distinct_words(n: int) -> str:
+    """`` aa ab ac ...``: ``n`` distinct chunks of 3 bytes (an untrained tokenizer has no token for any)."""
+    return "".join(f" {chr(97 + k // 26)}{chr(97 + k % 26)}" for k in range(n))
+
+
+@pytest.mark.parametrize("limit", [10, 1000])
+def test_a_chunk_met_again_is_encoded_again_only_after_the_cache_filled(monkeypatch, merge_runs, limit):
+    monkeypatch.setattr(tokenizer_module, "CACHE_LIMIT", limit)
+    tok = BPETokenizer()
+    text = distinct_words(100)
+    ids = tok.encode(text + text)  # one call: the second half repeats the first
+    assert tok.decode(ids) == text + text
+    if limit > 100:
+        assert len(merge_runs) == 100  # every chunk encoded once, then remembered
+    else:
+        assert len(merge_runs) >= 190  # bounded within the call: the first half was forgotten
+
+
+def test_clear_cache_forgets_every_chunk(merge_runs):
+    tok = BPETokenizer()
+    tok.encode(distinct_words(20))
+    tok.encode(distinct_words(20))
+    assert len(merge_runs) == 20
+    tok.clear_cache()
+    tok.encode(distinct_words(20))
+    assert len(merge_runs) == 40

@@ -13,10 +13,9 @@ The algorithm, as GPT-2 and tiktoken apply it:
 Ids ``0..255`` are single bytes (in ``byte_ids`` order), id ``256 + i`` is the
 ``i``-th merge, and special tokens come last.
 
-Threads: one tokenizer may be shared by many threads. A cache dict only ever
-grows, by single assignments (each atomic); when full it is *replaced* by a new
-dict, never cleared in place, so a thread still working with the old dict
-finds every chunk it has looked up or added.
+Threads: one tokenizer may be shared by many threads, without a lock. The
+cache is a dict, each of whose operations is atomic; a chunk that another
+thread's ``clear`` removed meanwhile is simply encoded again.
 """
 
 from __future__ import annotations
@@ -29,20 +28,29 @@ from typing import Literal
 
 import regex
 
-from helpers.bpe.gpt2 import read_gpt2_files, read_json_object
+from helpers.bpe.gpt2 import read_gpt2_files
 from helpers.bpe.merge_queue import encode_chunk
 from helpers.bpe.pretokenize import GPT2_PATTERN, chunks, compile_pattern, split_special
 from helpers.bpe.training import train_merges_fast
-from helpers.checks import require_path, require_str, token_ids
-from helpers.data import atomic_write
+from helpers.checks import (
+    int_in_range,
+    require_bool,
+    require_int,
+    require_iterable,
+    require_mapping,
+    require_path,
+    require_str,
+    token_ids,
+)
+from helpers.files import atomic_write, read_json_object
 
 ENDOFTEXT = "<|endoftext|>"
 FORMAT = "helpers.bpe.BPETokenizer"
 """The ``format`` field of a file written by :meth:`BPETokenizer.save`."""
 VERSION = 1
 
-CACHE_LIMIT = 200_000
-"""Chunk -> ids entries kept between calls of ``encode`` (then the cache starts afresh)."""
+CACHE_LIMIT = 100_000
+"""The most chunk -> ids entries the cache keeps; when full it starts afresh, within one call too."""
 
 
 class _ChunkCache(dict):
@@ -61,6 +69,8 @@ class _ChunkCache(dict):
         self._ranks = ranks
 
     def __missing__(self, chunk: str) -> tuple[int, ...]:
+        if len(self) >= CACHE_LIMIT:  # a text of many distinct chunks must not keep them all
+            self.clear()
         data = chunk.encode("utf-8")
         whole = self._ranks.get(data)  # most chunks are a token: skip the merge loop
         ids = (whole,) if whole is not None else tuple(encode_chunk(data, self._ranks))
@@ -68,16 +78,45 @@ class _ChunkCache(dict):
         return ids
 
 
-def _special_names(value: object, name: str) -> frozenset[str] | Literal["all"]:
-    """``"all"`` or a set of strings, as tiktoken accepts them for ``allowed_special``/``disallowed_special``."""
-    if isinstance(value, str):
-        if value == "all":
-            return "all"
-    elif isinstance(value, Iterable):
-        chosen = frozenset(value)
-        if all(isinstance(s, str) for s in chosen):
-            return chosen
-    raise TypeError(f"{name} must be 'all' or a set of special tokens such as {{{ENDOFTEXT!r}}}, got {value!r}")
+def _checked_parts(
+    merges: object, special_tokens: object, byte_ids: object
+) -> tuple[dict[tuple[int, int], int], dict[str, int], list[int], dict[int, bytes]]:
+    """Every check of a tokenizer's parts, in one place for the constructor, ``load`` and ``from_gpt2``.
+
+    Returns the merges as ``{pair: id}``, the special tokens, the byte ids and
+    the vocabulary of bytes and merges ``{id: bytes}``.
+    """
+    byte_ids = list(range(256)) if byte_ids is None else token_ids(byte_ids, "byte_ids")
+    if sorted(byte_ids) != list(range(256)):
+        raise ValueError("byte_ids must list each id 0..255 exactly once (the id of each byte value)")
+    if isinstance(merges, Mapping):  # iterating it would give its keys, whatever ids it maps them to
+        raise TypeError("merges must be a list of (int, int) pairs, got a dict; pass list(merges)")
+    vocab = {i: bytes([b]) for b, i in enumerate(byte_ids)}
+    table: dict[tuple[int, int], int] = {}
+    for new_id, pair in enumerate(require_iterable(merges, "merges", of="(int, int) pairs"), start=256):
+        name = f"merges[{new_id - 256}]"
+        pair = tuple(require_int(i, name) for i in require_iterable(pair, name, of="2 ids"))
+        if len(pair) != 2 or pair[0] not in vocab or pair[1] not in vocab or pair in table:
+            raise ValueError(f"{name} is {pair}; a merge is a new pair of 2 ids that exist before it (< {new_id})")
+        table[pair] = new_id
+        vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
+    if len(set(vocab.values())) != len(vocab):
+        raise ValueError("merges: two merges produce the same bytes; each token must be new")
+    specials = dict(require_mapping({} if special_tokens is None else special_tokens, "special_tokens"))
+    for text, i in specials.items():
+        if not require_str(text, "special_tokens keys") or text.encode("utf-8", "replace").decode() != text:
+            raise ValueError(f"special_tokens: {text!r} is not a special token (empty, or a lone surrogate)")
+        specials[text] = int_in_range(i, f"special_tokens[{text!r}]", len(vocab), hint=" (after the merges)")
+    if len(set(specials.values())) != len(specials):
+        raise ValueError(f"special_tokens: two special tokens share an id: {specials}")
+    return table, specials, byte_ids, vocab
+
+
+def _names(value: object, name: str, every: set[str]) -> set[str]:
+    """``every`` for ``"all"``, else ``value`` as a set of strs (tiktoken's ``allowed_special`` and co)."""
+    if isinstance(value, str) and value == "all":
+        return every
+    return set(require_iterable(value, name, of="special tokens (or 'all')", kind=str))
 
 
 class BPETokenizer:
@@ -116,61 +155,11 @@ class BPETokenizer:
         ``pattern`` is the pre-tokenization regex; it must keep every character.
         """
         self._regex = compile_pattern(pattern, "pattern")
-        if byte_ids is None:
-            byte_ids = list(range(256))
-        elif isinstance(byte_ids, str | bytes) or not isinstance(byte_ids, Iterable):
-            raise TypeError(f"byte_ids must be a list of 256 ints, got {type(byte_ids).__name__}")
-        byte_ids = list(byte_ids)
-        if any(type(i) is not int for i in byte_ids) or sorted(byte_ids) != list(range(256)):
-            raise ValueError("byte_ids must list each id 0..255 exactly once (the id of each byte value)")
-        if isinstance(merges, str | bytes | Mapping) or not isinstance(merges, Iterable):
-            raise TypeError(f"merges must be a list of (int, int) pairs, got {type(merges).__name__}")
-        vocab: dict[int, bytes] = {i: bytes([b]) for b, i in enumerate(byte_ids)}
-        self.merges: dict[tuple[int, int], int] = {}
-        for new_id, pair in enumerate(merges, start=256):
-            ok = isinstance(pair, tuple | list) and len(pair) == 2 and all(type(i) is int for i in pair)
-            if not ok or pair[0] not in vocab or pair[1] not in vocab:
-                raise ValueError(
-                    f"merges: merge {new_id - 256} is {pair!r}; each merge must be a pair of int ids "
-                    f"that exist before it (below {new_id})"
-                )
-            a, b = pair
-            if (a, b) in self.merges:
-                raise ValueError(f"merges: merge {new_id - 256} ({a}, {b}) repeats merge {self.merges[a, b] - 256}")
-            self.merges[a, b] = new_id
-            vocab[new_id] = vocab[a] + vocab[b]
+        self.pattern = pattern
+        self.merges, self.special_tokens, self.byte_ids, vocab = _checked_parts(merges, special_tokens, byte_ids)
         self._ranks = {token: i for i, token in vocab.items()}
-        if len(self._ranks) != len(vocab):
-            raise ValueError("merges: two merges produce the same bytes; each token must be new")
-        if special_tokens is None:
-            special_tokens = {}
-        elif not isinstance(special_tokens, Mapping):
-            raise TypeError(
-                f"special_tokens must be a dict of token text -> id, such as {{{ENDOFTEXT!r}: 50256}}, "
-                f"got {type(special_tokens).__name__}"
-            )
-        self.special_tokens: dict[str, int] = dict(special_tokens)
-        for text, i in self.special_tokens.items():
-            if not isinstance(text, str) or not text:
-                raise ValueError(f"special_tokens: special tokens must be non-empty strings, got {text!r}")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(
-                    f"special_tokens: the special token {text!r} holds a lone surrogate, which is not text "
-                    "and cannot be written to a file or encoded as UTF-8"
-                ) from None
-            if type(i) is not int or i < len(vocab):
-                raise ValueError(
-                    f"special_tokens: special token {text!r} has id {i!r}; special ids must be ints from "
-                    f"{len(vocab)} on (after the bytes and merges)"
-                )
-        if len(set(self.special_tokens.values())) != len(self.special_tokens):
-            raise ValueError(f"special_tokens: two special tokens share an id: {self.special_tokens}")
         self.vocab: dict[int, bytes] = vocab | {i: s.encode("utf-8") for s, i in self.special_tokens.items()}
         """Every token's bytes by id (specials included)."""
-        self.byte_ids = byte_ids
-        self.pattern = pattern
         self.clear_cache()
 
     @property
@@ -214,21 +203,16 @@ class BPETokenizer:
         ([b'lo'], {'<|endoftext|>': 257})
         """
         require_str(text)
-        if isinstance(allowed_special, str) or not all(isinstance(s, str) and s for s in allowed_special):
-            raise TypeError(
-                f"allowed_special must be a set of non-empty strings such as {{{ENDOFTEXT!r}}}, got {allowed_special!r}"
-            )
-        specials = sorted(set(allowed_special))
-        if type(vocab_size) is not int or vocab_size < 256 + len(specials):
-            raise ValueError(
-                f"vocab_size must be an int of at least {256 + len(specials)} "
-                f"(256 byte tokens + {len(specials)} special tokens), got {vocab_size!r}"
-            )
+        require_bool(progress, "progress")
+        specials = sorted(set(require_iterable(allowed_special, "allowed_special", of="special tokens", kind=str)))
+        least = 256 + len(specials)
+        hint = f" (256 byte tokens + {len(specials)} special tokens)"
+        num_merges = int_in_range(vocab_size, "vocab_size", least, hint=hint) - least
         chunk_counts: dict[str, int] = {}
         for piece in split_special(text, specials):
             for chunk in chunks(piece, self._regex):
                 chunk_counts[chunk] = chunk_counts.get(chunk, 0) + 1
-        merges = train_merges_fast(chunk_counts, vocab_size - 256 - len(specials), progress)
+        merges = train_merges_fast(chunk_counts, num_merges, progress)
         first_special = 256 + len(merges)
         self.__init__(merges, {s: first_special + k for k, s in enumerate(specials)}, pattern=self.pattern)
         return self
@@ -258,14 +242,8 @@ class BPETokenizer:
                 text.encode("utf-8")
             except UnicodeEncodeError:  # lone surrogates become U+FFFD, as in tiktoken
                 text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        pieces = chunks(text, self._regex)
-        # Thread safety: a cache is never cleared in place, only replaced when full, so a call keeps
-        # reading and filling the cache it started with while another call may switch to a fresh one.
-        cache = self._cache
-        if len(cache) >= CACHE_LIMIT:
-            cache = self._cache = _ChunkCache(self._ranks)
         # Most chunks repeat ("the", " and", ...): each is a dict lookup after the first.
-        return list(chain.from_iterable(map(cache.__getitem__, pieces)))
+        return list(chain.from_iterable(map(self._cache.__getitem__, chunks(text, self._regex))))
 
     def encode(
         self,
@@ -290,11 +268,9 @@ class BPETokenizer:
         [97, 98, 60]
         """
         require_str(text)
-        allowed = _special_names(allowed_special, "allowed_special")
-        disallowed = _special_names(disallowed_special, "disallowed_special")
-        allowed = set(self.special_tokens) if allowed == "all" else allowed & set(self.special_tokens)
-        if disallowed == "all":
-            disallowed = set(self.special_tokens) - allowed
+        every = set(self.special_tokens)
+        allowed = every & _names(allowed_special, "allowed_special", every)
+        disallowed = _names(disallowed_special, "disallowed_special", every - allowed)
         if disallowed:
             match = regex.search("|".join(regex.escape(s) for s in sorted(disallowed, key=len, reverse=True)), text)
             if match:
@@ -361,7 +337,7 @@ class BPETokenizer:
         lines = [json.dumps(head, ensure_ascii=False)[:-1] + ',\n "merges": [']
         lines.append(",\n".join(f"  [{a}, {b}]" for a, b in self.merges))
         lines.append(" ]\n}\n")
-        atomic_write(path, "\n".join(lines).encode("utf-8"))
+        atomic_write(path, "\n".join(lines))
 
     @classmethod
     def load(cls, path: str | Path) -> BPETokenizer:
@@ -380,20 +356,11 @@ class BPETokenizer:
             )
         if type(data.get("version")) is not int or data["version"] != VERSION:
             raise ValueError(f"{path} has format version {data.get('version')!r}; this code reads version {VERSION}")
-        missing = sorted({"pattern", "special_tokens", "byte_ids", "merges"} - set(data))
+        fields = ("merges", "special_tokens", "byte_ids", "pattern")
+        missing = [field for field in fields if data.get(field) is None]
         if missing:
             raise ValueError(f"{path} lacks the field(s) {missing}; the file is incomplete")
-        expected = {"pattern": str, "special_tokens": dict, "byte_ids": list, "merges": list}
-        for field, kind in expected.items():
-            if not isinstance(data[field], kind):
-                raise ValueError(
-                    f"{path}: field {field!r} must be a JSON {kind.__name__}, "
-                    f"got {type(data[field]).__name__} {str(data[field])[:40]!r}"
-                )
-        try:
-            return cls(data["merges"], data["special_tokens"], byte_ids=data["byte_ids"], pattern=data["pattern"])
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{path}: {err} (the file is damaged)") from None
+        return cls._from_file(path, *(data[field] for field in fields))
 
     @classmethod
     def from_gpt2(cls, encoder_json_path: str | Path, vocab_bpe_path: str | Path) -> BPETokenizer:
@@ -405,4 +372,14 @@ class BPETokenizer:
         [15496, 11, 995, 0, 220, 50256]
         """
         merges, specials, byte_ids = read_gpt2_files(encoder_json_path, vocab_bpe_path)
-        return cls(merges, specials, byte_ids=byte_ids)
+        return cls._from_file(f"{encoder_json_path} and {vocab_bpe_path}", merges, specials, byte_ids)
+
+    @classmethod
+    def _from_file(
+        cls, where: object, merges: object, special_tokens: object, byte_ids: object, pattern: object = GPT2_PATTERN
+    ) -> BPETokenizer:
+        """A tokenizer of parts read from files; any damage is a ``ValueError`` naming the file(s)."""
+        try:
+            return cls(merges, special_tokens, byte_ids=byte_ids, pattern=pattern)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where}: {err} (the file is damaged)") from None
