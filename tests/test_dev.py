@@ -151,3 +151,14 @@ def test_commands_that_run_no_notebook_seed_nothing(command, monkeypatch):
     monkeypatch.setattr(dev, "run", lambda args, env=None: 0)
     assert dev.main([command]) == 0
     assert calls == []
+
+
+def test_notebook_patterns_are_a_list_not_one_str():
+    with pytest.raises(TypeError, match="patterns"):
+        dev.notebook_paths("notebooks/02.4-special-context-tokens.ipynb")
+    assert dev.notebook_paths(["notebooks/02.4-*.ipynb"]) == ["notebooks/02.4-special-context-tokens.ipynb"]
+
+
+def test_a_notebook_pattern_that_matches_nothing_stops_with_its_name():
+    with pytest.raises(SystemExit, match="no-such-notebook"):
+        dev.notebook_paths(["notebooks/no-such-notebook.ipynb"])

@@ -217,6 +217,8 @@ def notebook_paths(patterns: Sequence[str]) -> list[str]:
     >>> [Path(path).name for path in notebook_paths(["notebooks/03.5-*.ipynb"])]
     ['03.5-causal-attention.ipynb']
     """
+    if isinstance(patterns, str):  # a str would be globbed one character at a time
+        raise TypeError(f"patterns must be a list of paths or globs, got the str {patterns!r}")
     paths = []
     for pattern in patterns or [str(Path("notebooks", "*.ipynb"))]:
         matches = sorted(glob.glob(pattern, root_dir=ROOT))
