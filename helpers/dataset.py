@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from helpers.checks import positive_int, require_int, require_str, require_tokenizer
+from helpers.checks import int_in_range, positive_int, require_bool, require_str, require_tokenizer, token_ids
 
 
 class Tokenizer(Protocol):
@@ -47,17 +47,25 @@ def encode_to_tensor(text: str, tokenizer: Tokenizer) -> torch.Tensor:
     With tiktoken the ids go straight into a NumPy array, never through a
     Python list (which would cost ~36 bytes per token instead of 8). A
     tokenizer whose ``encode`` takes only the text (``SimpleTokenizerV2``) is
-    called with the text alone.
+    called with the text alone. Ids that are not ints (floats, bools, pairs)
+    are a ``TypeError`` naming the tokenizer, not silently rounded.
     """
     require_tokenizer(tokenizer)
     if hasattr(tokenizer, "encode_to_numpy"):
         ids = tokenizer.encode_to_numpy(text, allowed_special={"<|endoftext|>"})
-        return torch.from_numpy(ids.astype(np.int64))
-    if _takes_allowed_special(tokenizer.encode):
+    elif _takes_allowed_special(tokenizer.encode):
         ids = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
     else:
         ids = tokenizer.encode(text)
-    return torch.tensor(ids, dtype=torch.long)
+    source = f"the ids of {type(tokenizer).__name__}.encode"
+    if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and ids.ndim == 1:
+        return torch.from_numpy(ids.astype(np.int64))
+    if type(ids) is not list or not set(map(type, ids)) <= {int}:  # one quick pass finds any non-int
+        ids = token_ids(ids, source)
+    try:
+        return torch.from_numpy(np.array(ids, dtype=np.int64))
+    except OverflowError:
+        raise ValueError(f"{source} must be token ids, got one of {max(map(abs, ids)).bit_length()} bits") from None
 
 
 class GPTDatasetV1(Dataset):
@@ -71,12 +79,9 @@ class GPTDatasetV1(Dataset):
 
     def __init__(self, txt: str, tokenizer: Tokenizer, max_length: int, stride: int):
         require_str(txt, "txt")
-        require_tokenizer(tokenizer)
-        positive_int(max_length, "max_length", " (the number of tokens in one window)")
-        positive_int(stride, "stride", " (the step between window starts; 1 moves one token at a time)")
+        self.max_length = positive_int(max_length, "max_length", " (the number of tokens in one window)")
+        self.stride = positive_int(stride, "stride", " (the step between window starts; 1 moves one token at a time)")
         self.token_ids = encode_to_tensor(txt, tokenizer)
-        self.max_length = max_length
-        self.stride = stride
         n = len(self.token_ids)
         if n <= max_length:
             raise ValueError(
@@ -117,11 +122,9 @@ def create_dataloader_v1(
 
     require_str(txt, "txt")
     positive_int(batch_size, "batch_size")
-    if require_int(num_workers, "num_workers") < 0:
-        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
-    for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {type(flag).__name__} {flag!r}")
+    int_in_range(num_workers, "num_workers", 0)
+    require_bool(shuffle, "shuffle")
+    require_bool(drop_last, "drop_last")
     dataset = GPTDatasetV1(txt, gpt2_encoding(), max_length, stride)
     if drop_last and len(dataset) < batch_size:
         raise ValueError(

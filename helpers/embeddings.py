@@ -28,37 +28,55 @@ class GPTEmbedding(nn.Module):
     >>> emb = GPTEmbedding(vocab_size=50257, emb_dim=256, context_length=4)
     >>> emb(torch.zeros(8, 4, dtype=torch.long)).shape
     torch.Size([8, 4, 256])
+
+    A good batch pays for no check: only when the lookup fails is the input
+    examined, to say what is wrong (float ids, a missing batch dimension, too
+    many tokens, ids outside the vocabulary).
+
+    >>> emb(torch.tensor([[1.0, 2.0]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: token_ids must be an integer tensor of token ids, got dtype torch.float32; convert them with .long()
     """
 
     def __init__(self, vocab_size: int, emb_dim: int, context_length: int):
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("emb_dim", emb_dim), ("context_length", context_length)):
-            positive_int(value, name)
-        self.vocab_size = vocab_size
-        self.context_length = context_length
-        self.token_emb = nn.Embedding(vocab_size, emb_dim)
+        self.vocab_size = positive_int(vocab_size, "vocab_size")
+        self.context_length = positive_int(context_length, "context_length")
+        self.token_emb = nn.Embedding(vocab_size, positive_int(emb_dim, "emb_dim"))
         self.pos_emb = nn.Embedding(context_length, emb_dim)
 
     def forward(self, token_ids: torch.Tensor) -> torch.Tensor:
         """Embed a ``(batch, num_tokens)`` tensor of ids into ``(batch, num_tokens, emb_dim)``."""
+        try:
+            positions = torch.arange(token_ids.shape[1], device=token_ids.device)
+            return self.token_emb(token_ids) + self.pos_emb(positions)
+        except (AttributeError, IndexError, RuntimeError):
+            problem = self._problem(token_ids)
+            if problem is None:  # the input is fine: the failure is something else
+                raise
+            raise problem from None
+
+    def _problem(self, token_ids: object) -> Exception | None:
+        """What is wrong with ``token_ids`` (looked for only after the lookup failed), or None."""
         if not isinstance(token_ids, torch.Tensor) or token_ids.dtype not in (torch.long, torch.int):
-            raise TypeError("token_ids must be an integer tensor of token ids (torch.long)")
+            got = f"dtype {token_ids.dtype}" if isinstance(token_ids, torch.Tensor) else type(token_ids).__name__
+            return TypeError(f"token_ids must be an integer tensor of token ids, got {got}; convert them with .long()")
         if token_ids.dim() != 2:
-            raise ValueError(
+            return ValueError(
                 f"token_ids must have shape (batch, num_tokens), got {tuple(token_ids.shape)}; "
                 "for a single sequence use token_ids.unsqueeze(0)"
             )
-        num_tokens = token_ids.shape[1]
-        if num_tokens > self.context_length:
-            raise ValueError(
-                f"the input has {num_tokens} tokens but context_length is {self.context_length}: "
+        if token_ids.shape[1] > self.context_length:
+            return ValueError(
+                f"the input has {token_ids.shape[1]} tokens but context_length is {self.context_length}: "
                 "there is no position embedding beyond that; truncate the input or build the "
                 "layer with a larger context_length"
             )
-        if token_ids.numel() and (token_ids.min() < 0 or token_ids.max() >= self.vocab_size):
-            raise ValueError(
+        low, high = int(token_ids.min()), int(token_ids.max())
+        if low < 0 or high >= self.vocab_size:
+            return ValueError(
                 f"token ids must lie in 0 .. {self.vocab_size - 1} (vocab_size={self.vocab_size}), "
-                f"got values from {int(token_ids.min())} to {int(token_ids.max())}"
+                f"got values from {low} to {high}"
             )
-        positions = torch.arange(num_tokens, device=token_ids.device)
-        return self.token_emb(token_ids) + self.pos_emb(positions)
+        return None

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
+from helpers.checks import int_in_range, positive_int, require_instance, require_mapping, require_tensor
+
 
 def step_seconds(module: nn.Module, x: torch.Tensor, sync: Callable[[], None] = lambda: None) -> float:
     """Seconds for one forward pass, a ``.sum()`` and one backward pass of ``module`` on ``x``.
@@ -28,10 +30,8 @@ def step_seconds(module: nn.Module, x: torch.Tensor, sync: Callable[[], None] = 
     >>> step_seconds(nn.Linear(3, 2), torch.rand(4, 3)) >= 0
     True
     """
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError("x must be a floating-point tensor (the module's input)")
+    require_instance(module, "module", nn.Module, "a torch.nn.Module")
+    require_tensor(x, "x", floating=True)
     module.zero_grad(set_to_none=True)
     x = x.detach().requires_grad_()
     sync()
@@ -57,13 +57,13 @@ def round_times(
     ...
     ValueError: rounds must be a positive int, got 0
     """
-    if not isinstance(modules, Mapping) or not modules:
-        raise TypeError("modules must be a non-empty dict of name -> torch.nn.Module")
-    for name, value, least in (("rounds", rounds, 1), ("warmup", warmup, 0)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < least:
-            raise ValueError(f"{name} must be a {'positive' if least else 'non-negative'} int, got {value!r}")
+    if not require_mapping(modules, "modules"):
+        raise ValueError("modules must be a non-empty dict of name -> torch.nn.Module")
+    for name, module in modules.items():
+        require_instance(module, f"modules[{name!r}]", nn.Module, "a torch.nn.Module")
+    require_tensor(x, "x", floating=True)
+    positive_int(rounds, "rounds")
+    int_in_range(warmup, "warmup", 0)
     names = list(modules)
     for _ in range(warmup):
         for name in names:

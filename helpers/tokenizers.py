@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from helpers.checks import require_str, token_ids
+from helpers.checks import int_in_range, require_iterable, require_mapping, require_str, token_ids
 
 SPLIT_PATTERN = re.compile(r'([,.:;?_!"()\']|--|\s)')
 """Split points: single punctuation marks, the double dash, and whitespace.
@@ -61,14 +61,8 @@ def build_vocab(tokens: Iterable[str], special_tokens: Sequence[str] = ()) -> di
     >>> build_vocab(["b", "a", "b"], special_tokens=["<|unk|>"])
     {'a': 0, 'b': 1, '<|unk|>': 2}
     """
-    if isinstance(tokens, str):
-        raise TypeError("build_vocab expects a list of tokens, not a str; call split_text(text) first")
-    if isinstance(special_tokens, str):
-        raise TypeError(f"special_tokens must be a list of str, not a str; write special_tokens=[{special_tokens!r}]")
-    tokens = list(tokens)
-    not_str = [t for t in [*tokens, *special_tokens] if not isinstance(t, str)]
-    if not_str:
-        raise TypeError(f"every token must be a str, got {not_str[0]!r} ({type(not_str[0]).__name__})")
+    tokens = require_iterable(tokens, "tokens", of="str tokens (split_text(text) makes one)", kind=str)
+    special_tokens = require_iterable(special_tokens, "special_tokens", of="strs, such as ['<|unk|>']", kind=str)
     distinct = sorted(set(tokens))
     clash = [s for s in special_tokens if s in distinct]
     if clash:
@@ -89,22 +83,13 @@ class SimpleTokenizerV1:
     """
 
     def __init__(self, vocab: Mapping[str, int]):
-        if not isinstance(vocab, Mapping):
-            raise TypeError(
-                f"vocab must be a non-empty dict of token -> id, e.g. build_vocab(tokens), got {type(vocab).__name__}"
-            )
-        if not vocab:
+        if not require_mapping(vocab, "vocab"):
             raise ValueError("vocab must be a non-empty dict of token -> id, e.g. build_vocab(tokens)")
-        for token, i in vocab.items():
-            if not isinstance(token, str) or isinstance(i, bool) or not isinstance(i, int):
-                raise TypeError(f"vocab must map str tokens to int ids, got {token!r}: {i!r}")
-            if i < 0:
-                raise ValueError(f"vocab ids must be >= 0, got {token!r}: {i}")
-        ids = list(vocab.values())
-        if len(set(ids)) != len(ids):
+        self.str_to_int = {require_str(s, "vocab keys"): int_in_range(i, f"vocab[{s!r}]", 0) for s, i in vocab.items()}
+        self.int_to_str = {i: s for s, i in self.str_to_int.items()}
+        if len(self.int_to_str) != len(self.str_to_int):
             raise ValueError("vocab maps two tokens to the same id; ids must be unique")
-        self.str_to_int = dict(vocab)
-        self.int_to_str = {i: s for s, i in vocab.items()}
+        ids = list(self.int_to_str)
         low, high = min(ids), max(ids)
         self._id_range = (
             f"0 to {high}"

@@ -100,13 +100,20 @@ def test_range_message_is_true_for_a_vocab_with_gaps():
     assert "0 to 9" not in message
 
 
-def test_simple_tokenizer_vocab_entries_are_checked():
-    with pytest.raises(TypeError, match="vocab must map str tokens to int ids"):
-        SimpleTokenizerV1({"a": 0.0})
-    with pytest.raises(TypeError, match="vocab must map str tokens to int ids"):
-        SimpleTokenizerV1({1: 0})
-    with pytest.raises(ValueError, match="vocab ids must be >= 0"):
-        SimpleTokenizerV1({"a": -1})
+@pytest.mark.parametrize(
+    ("vocab", "error", "name"),
+    [
+        ({"a": 0.0}, TypeError, r"vocab\['a'\] must be an int"),
+        ({"a": True}, TypeError, r"vocab\['a'\] must be an int"),
+        ({"a": "0"}, TypeError, r"vocab\['a'\] must be an int"),
+        ({1: 0}, TypeError, "vocab keys must be a str"),
+        ({"a": -1}, ValueError, r"vocab\['a'\] must be an int >= 0"),
+        ({"a": -(2**700)}, ValueError, r"vocab\['a'\] must be an int >= 0, got an int of about"),
+    ],
+)
+def test_simple_tokenizer_vocab_entries_are_checked(vocab, error, name):
+    with pytest.raises(error, match=name):
+        SimpleTokenizerV1(vocab)
 
 
 @pytest.mark.parametrize("value", [2.0, "3", None, True, [1]])

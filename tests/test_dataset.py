@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -154,3 +155,51 @@ def test_shuffle_is_seeded(raw_text):
         return next(iter(create_dataloader_v1(raw_text, batch_size=8, max_length=4, stride=4)))[0]
 
     assert torch.equal(first_batch(), first_batch())
+
+
+class FixedIds:
+    """A tokenizer whose encode returns the same ids, whatever the text."""
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def encode(self, text):
+        return self.ids
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [1.0, 2.0, 3.0, 4.0],
+        [1, 2, 3.5, 4],
+        [True, False, True, True],
+        [1, 2, True, 4],
+        [(1, 2), (3, 4), (5, 6)],
+        [[1, 2], [3, 4]],
+        ["1", "2", "3"],
+        [None, 1, 2],
+        torch.tensor([1.0, 2.0, 3.0, 4.0]),
+        np.array([1.0, 2.0, 3.0, 4.0]),
+        np.array([[1, 2], [3, 4]]),
+        "1234",
+        None,
+        5,
+    ],
+    ids=lambda ids: repr(ids)[:24],
+)
+def test_a_tokenizer_returning_what_is_not_int_ids_is_refused_by_name(ids):
+    error = ValueError if isinstance(ids, np.ndarray) and ids.ndim > 1 else TypeError  # a matrix: right type
+    with pytest.raises(error, match="FixedIds.encode"):
+        GPTDatasetV1("any text at all", FixedIds(ids), 2, 1)
+
+
+@pytest.mark.parametrize(
+    "ids", [[1, 2, 3, 4], (1, 2, 3, 4), np.array([1, 2, 3, 4], dtype=np.int32), torch.tensor([1, 2, 3, 4])]
+)
+def test_ints_in_any_container_are_ids(ids):
+    assert GPTDatasetV1("any text", FixedIds(ids), 2, 1).token_ids.tolist() == [1, 2, 3, 4]
+
+
+def test_ids_too_large_for_64_bits_are_a_value_error_naming_the_tokenizer():
+    with pytest.raises(ValueError, match="FixedIds.encode"):
+        GPTDatasetV1("any text", FixedIds([1, 2, 3, 2**70]), 2, 1)

@@ -55,11 +55,30 @@ def test_a_step_includes_the_backward_pass_and_starts_from_fresh_gradients():
 def test_learner_mistakes_are_named():
     with pytest.raises(TypeError, match="module must be a torch.nn.Module, got function"):
         step_seconds(lambda x: x, torch.rand(2))
-    with pytest.raises(TypeError, match="x must be a floating-point tensor"):
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         step_seconds(nn.Linear(2, 2), [1.0, 2.0])
-    with pytest.raises(TypeError, match="modules must be a non-empty dict"):
-        round_times([nn.Linear(2, 2)], torch.rand(2))
-    with pytest.raises(TypeError, match="rounds must be an int, got float"):
-        round_times({"a": nn.Linear(2, 2)}, torch.rand(2), rounds=2.0)
-    with pytest.raises(ValueError, match="warmup must be a non-negative int, got -1"):
-        round_times({"a": nn.Linear(2, 2)}, torch.rand(2), warmup=-1)
+    with pytest.raises(TypeError, match="x must be a floating-point tensor.*float"):
+        step_seconds(nn.Linear(2, 2), torch.tensor([1, 2]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"modules": [nn.Linear(2, 2)]}, TypeError, "modules must be a dict"),
+        ({"modules": None}, TypeError, "modules must be a dict"),
+        ({"modules": {}}, ValueError, "modules must be a non-empty dict"),
+        ({"modules": {"a": "not a module"}}, TypeError, r"modules\['a'\] must be a torch.nn.Module"),
+        ({"x": [1.0, 2.0]}, TypeError, "x must be a torch.Tensor"),
+        ({"rounds": 2.0}, TypeError, "rounds must be an int"),
+        ({"rounds": True}, TypeError, "rounds must be an int"),
+        ({"rounds": 0}, ValueError, "rounds must be a positive int"),
+        ({"warmup": -1}, ValueError, "warmup must be an int >= 0"),
+        ({"warmup": None}, TypeError, "warmup must be an int"),
+    ],
+)
+def test_round_times_arguments_are_checked_before_anything_runs(kwargs, error, name):
+    log: list[str] = []
+    arguments = {"modules": {"a": Recorder("a", log)}, "x": torch.rand(2)} | kwargs
+    with pytest.raises(error, match=name):
+        round_times(**arguments)
+    assert log == []
