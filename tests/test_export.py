@@ -19,7 +19,8 @@ import nbformat
 import pytest
 
 import tools.export as export
-from tools.export import REPO_ROOT, export_html, find_broken_links, notebook_anchor, page_anchors, page_links
+from tools.export import REPO_ROOT, export_html
+from tools.links import find_broken_links, markdown_to_html, notebook_anchor, page_anchors, page_links
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +174,7 @@ def test_output_folder_must_not_be_a_source_folder(fake_repo):
         (lambda repo: find_broken_links(None), "path"),
         (lambda repo: page_links(3), "path"),
         (lambda repo: page_anchors(["NOTES.md"]), "path"),
-        (lambda repo: export.markdown_to_html(b"# bytes"), "text"),
+        (lambda repo: markdown_to_html(b"# bytes"), "text"),
     ],
 )
 def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(fake_repo, call, name):

@@ -4,7 +4,7 @@ NOTES.md and PROGRESS.md must list every notebook, and each relative link in
 the markdown pages (README.md, NOTES.md, PROGRESS.md, benchmarks/README.md,
 tests/README.md: those the HTML export renders) and the notebooks must reach
 an existing file and, for a ``#anchor``, an existing heading. Anchors follow
-:mod:`tools.export`: nbconvert's ids for notebook headings, GitHub's for
+:mod:`tools.links`: nbconvert's ids for notebook headings, GitHub's for
 markdown headings, so a link that passes here works on the repository page,
 in Jupyter, and in the HTML export.
 
@@ -23,16 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tools.export import (
-    MARKDOWN_PAGES,
-    REPO_ROOT,
-    find_broken_links,
-    github_slug,
-    markdown_to_html,
-    notebook_anchor,
-    page_anchors,
-    page_links,
-)
+from tools.export import MARKDOWN_PAGES, REPO_ROOT
+from tools.links import find_broken_links, github_slug, markdown_to_html, notebook_anchor, page_anchors, page_links
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 PAGES = [REPO_ROOT / name for name in MARKDOWN_PAGES if (REPO_ROOT / name).is_file()]
