@@ -12,13 +12,21 @@ Run from the repository root (about 2-4 minutes on 2 cores, most of it the plain
 2. Encoding all of tinyshakespeare with GPT-2's vocabulary: cold (build the
    tokenizer from its files, then encode; each cold run is a fresh Python
    process), after construction with an empty chunk cache (ours against
-   tiktoken's ``encode_ordinary``, both single calls, timed in turns, best of
-   7), and warm (encode again
+   tiktoken's ``encode_ordinary``, both single calls, timed in turns, median
+   of 5), and warm (encode again
    with the same object), ours against tiktoken's single-threaded ``encode``.
 3. Single long chunks of 2k, 4k, 8k and 16k characters (one letter repeated,
    random letters, random ``ACGT``), the four sizes timed in turns, best of 15:
    the merge queue should make each doubling cost about 2x (O(n log n)), not
    4x; the ids are checked against tiktoken's.
+4. Memory: one ``encode_ordinary`` of 600,000 distinct chunks, and the Python
+   memory still held once it returned (``tracemalloc``), with the chunk cache
+   as shipped (bounded to :data:`~helpers.bpe.tokenizer.CACHE_LIMIT` entries,
+   within the call too) and, as the control, with the bound lifted.
+
+The last lines check the floors: empty-cache encoding at most 2x tiktoken,
+training at least 30x the plain trainer, every doubling of a long chunk at
+most 2.5x (near-linear), ids identical to tiktoken's.
 
 Every ratio in the table comes from times measured in the same run. Times
 are CPU seconds of the measuring process (``time.process_time``), so that
@@ -30,19 +38,23 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from helpers.bpe import BPETokenizer, train_merges_plain
+from helpers.bpe import tokenizer as tokenizer_module
 from helpers.data import data_file, gpt2_encoding, load_text
 
 TRAIN_CHARS = 200_000
 VOCAB_SIZE = 1000
 REPEATS = 3
 CHUNK_SIZES = (2_000, 4_000, 8_000, 16_000)
+DISTINCT_CHUNKS = 600_000
 K = TypeVar("K")
 
 COLD_OURS = """
@@ -78,8 +90,10 @@ def best_of(fn, repeats: int = REPEATS) -> float:
     return min(times)
 
 
-def best_of_interleaved(fns: Mapping[K, Callable[[], object]], repeats: int = 7) -> dict[K, float]:
-    """The shortest CPU time of each function, calling them in turn ``repeats`` times.
+def interleaved(
+    fns: Mapping[K, Callable[[], object]], repeats: int = 7, pick: Callable[[list[float]], float] = min
+) -> dict[K, float]:
+    """``pick`` (the shortest, or the median) of each function's CPU times, calling them in turn ``repeats`` times.
 
     Taking turns means a slow moment of the machine hits every function alike,
     so their ratio is steadier than when each is timed in a block of its own.
@@ -90,7 +104,7 @@ def best_of_interleaved(fns: Mapping[K, Callable[[], object]], repeats: int = 7)
             start = time.process_time()
             fn()
             times[name].append(time.process_time() - start)
-    return {name: min(values) for name, values in times.items()}
+    return {name: pick(values) for name, values in times.items()}
 
 
 def cold_run(script: str, repeats: int = REPEATS) -> float:
@@ -116,6 +130,24 @@ def long_chunks(n: int) -> dict[str, str]:
 def empty_cache_encode(tokenizer: BPETokenizer, text: str) -> None:
     tokenizer.clear_cache()  # as right after construction
     tokenizer.encode_ordinary(text)
+
+
+def kept_mib(tokenizer: BPETokenizer, text: str) -> float:
+    """MiB of Python memory still held after one ``encode_ordinary`` of ``text`` with an empty cache."""
+    tokenizer.clear_cache()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    tokenizer.encode_ordinary(text)  # the ids are dropped at once: what stays is the cache
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    tokenizer.clear_cache()
+    return kept / 2**20
+
+
+def distinct_chunks(n: int) -> str:
+    """``n`` distinct chunks: a space and five letters, `` aaaaa aaaab ...``."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "".join(" " + "".join(letters[k // 26**p % 26] for p in range(4, -1, -1)) for k in range(n))
 
 
 def hf_train(text: str, vocab_size: int) -> None:
@@ -159,25 +191,36 @@ def main() -> None:
     t_ours_cold = cold_run(COLD_OURS)
     t_tik_warm = best_of(lambda: enc.encode(text))
     t_ours_warm = best_of(lambda: ours.encode(text))
-    empty = best_of_interleaved(
-        {"tiktoken": lambda: enc.encode_ordinary(text), "ours": lambda: empty_cache_encode(ours, text)}
+    empty = interleaved(
+        {"tiktoken": lambda: enc.encode_ordinary(text), "ours": lambda: empty_cache_encode(ours, text)},
+        repeats=5,
+        pick=statistics.median,
     )
     t_tik_ordinary, t_ours_empty = empty["tiktoken"], empty["ours"]
 
-    chunk_rows = []
+    chunk_rows, doublings = [], []
     for kind in long_chunks(CHUNK_SIZES[0]):
         chunks = {n: long_chunks(n)[kind] for n in CHUNK_SIZES}
         for n, chunk in chunks.items():
             assert ours.encode_ordinary(chunk) == enc.encode_ordinary(chunk), f"ids differ: {kind}, {n}"
         # The four sizes in turns, so that a slow moment of the machine does not land on one size only.
-        times = best_of_interleaved(
+        times = interleaved(
             {n: (lambda chunk=chunk: empty_cache_encode(ours, chunk)) for n, chunk in chunks.items()}, repeats=15
         )
         previous = None
         for n, seconds in times.items():
+            if previous is not None:
+                doublings.append(seconds / previous)
             growth = "" if previous is None else f"{seconds / previous:.2f}x the half-size chunk"
             chunk_rows.append((f"one chunk: {kind}" if previous is None else "", f"{n:,} chars", seconds, growth))
             previous = seconds
+
+    many = distinct_chunks(DISTINCT_CHUNKS)
+    bound = tokenizer_module.CACHE_LIMIT
+    kept_bounded = kept_mib(ours, many)
+    tokenizer_module.CACHE_LIMIT = DISTINCT_CHUNKS + 1  # the control: a cache that keeps every chunk
+    kept_unbounded = kept_mib(ours, many)
+    tokenizer_module.CACHE_LIMIT = bound
 
     rows = [
         (f"train {VOCAB_SIZE} tokens, {TRAIN_CHARS // 1000} kB", f"plain reference ({plain_note})", t_plain, "1.0x"),
@@ -199,8 +242,22 @@ def main() -> None:
     print(f"{'task':<40} {'implementation':<48} {'CPU s':>8}  ratio")
     for task, impl, seconds, ratio in rows:
         print(f"{task:<40} {impl:<48} {seconds:8.3f}  {ratio}")
-    print(f"({len(ours.encode(text)):,} ids, identical to tiktoken's; best of {REPEATS} except the plain trainer;")
-    print(" every long chunk's ids identical to tiktoken's)")
+    print(f"({len(ours.encode(text)):,} ids, identical to tiktoken's; best of {REPEATS} except the plain trainer")
+    print(" and the empty-cache rows; every long chunk's ids identical to tiktoken's)")
+    print(
+        f"memory held after one encode_ordinary of {DISTINCT_CHUNKS:,} distinct chunks (tracemalloc): "
+        f"{kept_bounded:.1f} MiB with the cache bounded to {bound:,} entries; "
+        f"{kept_unbounded:.1f} MiB with the bound lifted (the control)"
+    )
+    empty_ratio, train_ratio, worst_doubling = t_ours_empty / t_tik_ordinary, t_plain / t_fast, max(doublings)
+    floors = [
+        ("empty-cache encode_ordinary <= 2x tiktoken", empty_ratio, empty_ratio <= 2),
+        ("training >= 30x the plain trainer", train_ratio, train_ratio >= 30),
+        ("long chunks near-linear (each doubling <= 2.5x)", worst_doubling, worst_doubling <= 2.5),
+    ]
+    for floor, value, met in floors:
+        print(f"floor {floor}: {value:.2f} -> {'met' if met else 'NOT MET'}")
+    print("floor ids identical to tiktoken's: met (checked above for the text and every long chunk)")
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def test_a_damaged_encoder_is_a_value_error_naming_a_file(gpt2_copies, change, f
 
 
 VOCAB_DAMAGE = [
-    (lambda lines: lines.__delitem__(slice(40001, None)), "explains only 256 bytes \\+ 40000 merges.*truncated"),
+    (lambda lines: lines.__delitem__(slice(40001, None)), "40000 merges.*truncated"),
     (swap_first_merges, "line 2 is 'Ġ a'.*id 256"),
     (lambda lines: lines.__setitem__(5, lines[5].replace(" ", "")), "line 6 is"),
     (lambda lines: lines.__setitem__(5, lines[5] + " x"), "line 6 is"),

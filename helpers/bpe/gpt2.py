@@ -63,10 +63,8 @@ def read_gpt2_files(
     order, chars = gpt2_byte_order(), gpt2_bytes_to_unicode()
     for expected, b in enumerate(order):
         if encoder.get(chars[b]) != expected:
-            raise ValueError(
-                f"{encoder_path} gives the byte token {chars[b]!r} the id {encoder.get(chars[b])!r}, "
-                f"expected {expected}; it is not GPT-2's encoder.json"
-            )
+            got = encoder.get(chars[b])
+            raise ValueError(f"{encoder_path} is not GPT-2's: byte token {chars[b]!r} has id {got!r}, not {expected}")
     made = set(chars.values())
     merges = []
     for n, line in enumerate(lines):
@@ -75,14 +73,13 @@ def read_gpt2_files(
         merges.append(pair := tuple(map(encoder.get, parts)))
         if len(pair) != 2 or None in pair or encoder.get(merged) != 256 + n:
             raise ValueError(
-                f"{vocab_path} line {n + 1 + header} is {line!r}, which should merge two known tokens into id "
-                f"{256 + n}, but {encoder_path} does not agree (it gives {merged!r} the id {encoder.get(merged)!r}): "
-                "the files do not belong together, or one is damaged or truncated"
+                f"{vocab_path} line {n + 1 + header} is {line!r}, not two tokens merging into id {256 + n} by "
+                f"{encoder_path} (which gives {merged!r} the id {encoder.get(merged)!r}); a file is damaged or foreign"
             )
     specials = {token: i for token, i in encoder.items() if token not in made}
     if any(not (token.startswith("<|") and token.endswith("|>")) for token in specials):
         raise ValueError(
-            f"{encoder_path} has {len(encoder)} tokens but {vocab_path} explains only 256 bytes + {len(merges)} "
-            f"merges, and the rest are not all special tokens <|...|>; the files do not match (is vocab.bpe truncated?)"
+            f"{encoder_path} has tokens that {vocab_path} (256 bytes + {len(merges)} merges) does not explain and "
+            "that are not special tokens <|...|>: is vocab.bpe truncated?"
         )
     return merges, specials, [order.index(b) for b in range(256)]

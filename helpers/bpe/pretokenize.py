@@ -21,6 +21,8 @@ from collections.abc import Collection
 
 import regex
 
+from helpers.checks import require_str
+
 GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 """GPT-2's pre-tokenization pattern (needs the ``regex`` module for ``\\p{L}``)."""
 
@@ -49,9 +51,7 @@ def compile_pattern(pattern: object, name: str = "pattern") -> regex.Pattern:
     ...     print(str(err)[:25])
     pattern '\\\\w+' drops text
     """
-    if not isinstance(pattern, str):
-        raise TypeError(f"{name} must be a str (a regular expression), got {type(pattern).__name__}")
-    if pattern == GPT2_PATTERN:
+    if require_str(pattern, name) == GPT2_PATTERN:
         return _GPT2
     try:
         pattern.encode("utf-8")
