@@ -126,15 +126,20 @@ def _notebook_markdown_html(path: Path) -> list[str]:
 
 
 def read_notebook(path: Path) -> dict:
+    """The notebook in ``path`` as JSON: a ``ValueError`` naming the file unless it has a list of cells with text."""
     notebook = read_json_object(path, "a notebook; re-save it from Jupyter")
-    if not isinstance(notebook.get("cells"), list):
-        raise ValueError(f"{path} is not a notebook (no 'cells' list); re-save it from Jupyter")
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(_source(cell) is not None for cell in cells):
+        raise ValueError(f"{path} is not a notebook (no list of cells with text); re-save it from Jupyter")
     return notebook
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return source if isinstance(source, str) else "".join(source)
+def _source(cell: object) -> str | None:
+    """A cell's source as one str (saved as a str or a list of lines); None for a cell that is not one."""
+    source = cell.get("source", "") if isinstance(cell, dict) else None
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
 
 
 class _LinkCollector(HTMLParser):
