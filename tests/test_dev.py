@@ -162,3 +162,17 @@ def test_notebook_patterns_are_a_list_not_one_str():
 def test_a_notebook_pattern_that_matches_nothing_stops_with_its_name():
     with pytest.raises(SystemExit, match="no-such-notebook"):
         dev.notebook_paths(["notebooks/no-such-notebook.ipynb"])
+
+
+@pytest.mark.slow  # starts a kernel that imports helpers (torch)
+def test_notebooks_are_executed_by_this_venvs_python_and_helpers(tmp_path):
+    """`make notebooks` runs the kernel with the venv's Python (a console script's first line may name another's)."""
+    import nbformat
+
+    notebook = tmp_path / "where.ipynb"
+    code = "import sys, helpers\nprint(sys.executable)\nprint(helpers.__file__)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+    assert dev.run([sys.executable, *dev.NOTEBOOK_RUN, notebook], dict(os.environ)) == 0
+    executable, helpers_file = nbformat.read(notebook, as_version=4).cells[0].outputs[0]["text"].split()
+    assert Path(executable).resolve() == Path(sys.executable).resolve()
+    assert Path(helpers_file).resolve().is_relative_to(ROOT)

@@ -95,7 +95,9 @@ SEED = ["-c", "from helpers.data import seed_tiktoken_cache; seed_tiktoken_cache
 
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
-    *("-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace"),
+    # nbconvert as a module of the venv's Python, not through the `jupyter` launcher, which runs
+    # the `jupyter-nbconvert` script with whatever Python its first line names (another venv's, in a copy).
+    *("-m", "nbconvert", "--to", "notebook", "--execute", "--inplace"),
     "--ExecutePreprocessor.record_timing=False",
     # The explorer widget would otherwise save its state (random model ids) into the notebook.
     "--ExecutePreprocessor.store_widget_state=False",
