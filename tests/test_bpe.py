@@ -12,7 +12,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.bpe import ENDOFTEXT, BPETokenizer, train_merges_plain
+from helpers.bpe import ENDOFTEXT, BPETokenizer, train_merges_fast, train_merges_plain
 from helpers.bpe.merge_queue import _merge_queue, _rescan
 from helpers.data import data_file, gpt2_encoding, load_text
 from tests.nbtools import notebook_namespace
@@ -273,6 +273,12 @@ TRAIN = "low lower lowest"
         (lambda: BPETokenizer(pattern=r"(\w+)|\s+|."), ValueError, "pattern.*capturing groups"),
         (lambda: BPETokenizer(pattern=r"[a-"), ValueError, "pattern.*not a valid regular expression"),
         (lambda: BPETokenizer(pattern="\ud800|."), ValueError, "pattern.*not a valid regular expression"),
+        (lambda: train_merges_plain(TRAIN, "3"), TypeError, "num_merges"),
+        (lambda: train_merges_plain(TRAIN, -1), ValueError, "num_merges"),
+        (lambda: train_merges_plain(TRAIN, 3, pattern=r"\w+"), ValueError, "pattern.*drops text"),
+        (lambda: train_merges_fast({"ab": 2}, 2.0), TypeError, "num_merges"),
+        (lambda: train_merges_fast(["ab"], 2), TypeError, "chunk_counts"),
+        (lambda: train_merges_fast({"ab": 2}, 2, progress=1), TypeError, "progress"),
     ],
 )
 def test_arguments_of_the_constructor_and_train(call, error, name):

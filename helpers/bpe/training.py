@@ -24,10 +24,8 @@ from collections import Counter
 from collections.abc import Mapping
 from itertools import chain, pairwise
 
-import regex
-
-from helpers.bpe.pretokenize import GPT2_PATTERN
-from helpers.checks import require_str
+from helpers.bpe.pretokenize import GPT2_PATTERN, compile_pattern
+from helpers.checks import int_in_range, require_bool, require_mapping, require_str
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
@@ -113,7 +111,8 @@ def train_merges_plain(text: str, num_merges: int, pattern: str = GPT2_PATTERN) 
     [(b'a', b'a')]
     """
     require_str(text)
-    chunks = [list(chunk.encode("utf-8")) for chunk in regex.findall(pattern, text)]
+    int_in_range(num_merges, "num_merges", 0)
+    chunks = [list(chunk.encode("utf-8")) for chunk in compile_pattern(pattern).findall(text)]
     merges: list[tuple[int, int]] = []
     for new_id in range(256, 256 + num_merges):
         counts = Counter(chain.from_iterable(pairwise(ids) for ids in chunks))
@@ -129,7 +128,9 @@ def train_merges_fast(
     chunk_counts: Mapping[str, int], num_merges: int, progress: bool = False
 ) -> list[tuple[int, int]]:
     """The merges of :func:`train_merges_plain`, from the counts of distinct chunks and incremental pair counts."""
-    words = [list(chunk.encode("utf-8")) for chunk in chunk_counts]
+    int_in_range(num_merges, "num_merges", 0)
+    require_bool(progress, "progress")
+    words = [list(chunk.encode("utf-8")) for chunk in require_mapping(chunk_counts, "chunk_counts")]
     freqs = list(chunk_counts.values())
     counts: dict[tuple[int, int], int] = {}
     where: dict[tuple[int, int], set[int]] = {}
