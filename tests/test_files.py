@@ -58,7 +58,7 @@ def test_writers_racing_into_one_file_leave_one_whole_copy(tmp_path):
         (b"[1, 2]", "JSON list"),
         (b'"text"', "JSON str"),
         (b'{"n": ' + b"9" * 5000 + b"}", "5000 digits"),
-        (b'{"n": -' + b"9" * 101 + b"}", "101 digits"),
+        (b'{"n": -' + b"9" * 4301 + b"}", "4301 digits"),
         (b'{"n": NaN}', "NaN"),
         (b'{"n": Infinity}', "Infinity"),
         (b"[" * 100_000, "not valid JSON"),

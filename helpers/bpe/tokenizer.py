@@ -95,7 +95,8 @@ def _checked_parts(
     table: dict[tuple[int, int], int] = {}
     for new_id, pair in enumerate(require_iterable(merges, "merges", of="(int, int) pairs"), start=256):
         name = f"merges[{new_id - 256}]"
-        pair = tuple(require_int(i, name) for i in require_iterable(pair, name, of="2 ids"))
+        pair = require_iterable(pair, name, of="2 ids")
+        pair = (require_int(pair[0], name), require_int(pair[1], name)) if len(pair) == 2 else tuple(pair)
         if len(pair) != 2 or pair[0] not in vocab or pair[1] not in vocab or pair in table:
             raise ValueError(f"{name} is {pair}; a merge is a new pair of 2 ids that exist before it (< {new_id})")
         table[pair] = new_id
