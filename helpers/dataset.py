@@ -23,7 +23,15 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from helpers.checks import int_in_range, positive_int, require_bool, require_str, require_tokenizer, token_ids
+from helpers.checks import (
+    int_in_range,
+    positive_int,
+    require_bool,
+    require_int,
+    require_str,
+    require_tokenizer,
+    token_ids,
+)
 
 
 class Tokenizer(Protocol):
@@ -95,7 +103,7 @@ class GPTDatasetV1(Dataset):
         return self._num_windows
 
     def __getitem__(self, idx: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if not -self._num_windows <= idx < self._num_windows:
+        if not -self._num_windows <= require_int(idx, "idx") < self._num_windows:
             raise IndexError(f"window {idx} out of range for a dataset of {self._num_windows} windows")
         start = (idx % self._num_windows) * self.stride
         window = self.token_ids[start : start + self.max_length + 1]

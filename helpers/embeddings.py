@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from helpers.checks import positive_int
+from helpers.checks import int_in_range
 
 
 class GPTEmbedding(nn.Module):
@@ -41,9 +41,10 @@ class GPTEmbedding(nn.Module):
 
     def __init__(self, vocab_size: int, emb_dim: int, context_length: int):
         super().__init__()
-        self.vocab_size = positive_int(vocab_size, "vocab_size")
-        self.context_length = positive_int(context_length, "context_length")
-        self.token_emb = nn.Embedding(vocab_size, positive_int(emb_dim, "emb_dim"))
+        # Sizes are positive and fit torch's int64 (a larger one would fail deep inside nn.Embedding).
+        self.vocab_size = int_in_range(vocab_size, "vocab_size", 1, 2**63)
+        self.context_length = int_in_range(context_length, "context_length", 1, 2**63)
+        self.token_emb = nn.Embedding(vocab_size, int_in_range(emb_dim, "emb_dim", 1, 2**63))
         self.pos_emb = nn.Embedding(context_length, emb_dim)
 
     def forward(self, token_ids: torch.Tensor) -> torch.Tensor:

@@ -130,6 +130,10 @@ def test_index_out_of_range(tokenizer):
         ds[2]
     with pytest.raises(IndexError, match="window -3"):
         ds[-3]
+    assert torch.equal(ds[torch.tensor(1)][0], ds[1][0])  # a 0-d integer tensor is an index
+    for idx in (1.0, "1", None, True, torch.tensor([1])):
+        with pytest.raises(TypeError, match="idx must be an int"):
+            ds[idx]
 
 
 def test_batch_size_zero(raw_text):

@@ -92,7 +92,7 @@ def test_ids_outside_vocab_are_rejected(emb, bad_id):
 
 
 @pytest.mark.parametrize("name", ["vocab_size", "emb_dim", "context_length"])
-@pytest.mark.parametrize("value", [0, -3, 2.5, True, None, "4", torch.tensor([4])], ids=repr)
+@pytest.mark.parametrize("value", [0, -3, 2**63, 2**70, 2.5, True, None, "4", torch.tensor([4])], ids=repr)
 def test_non_positive_or_non_int_sizes(name, value):
     # Changed deliberately (issue 10): a non-int size is a TypeError, a non-positive one a ValueError.
     sizes = {"vocab_size": 10, "emb_dim": 4, "context_length": 3} | {name: value}
