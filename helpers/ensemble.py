@@ -17,13 +17,61 @@ torch.Size([3, 2, 5, 4])
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+
 import torch
 from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
 from torch.nn.utils import parametrize
 
-from helpers.checks import positive_int
+from helpers.checks import positive_int, require_instance
 
-__all__ = ["SeedLinear", "seed_gru", "split_seeds"]
+__all__ = ["Ensemble", "SeedLinear", "seed_gru", "split_seeds"]
+
+
+class Ensemble(nn.Module):
+    """Models of one architecture (one per seed) run as one: ``forward`` takes a leading seed axis.
+
+    The models' weights are stacked into this module's parameters, and one vectorised call
+    (``torch.func.vmap``) runs every copy on its own slice of the input, each with its own dropout
+    draws. Train it with the sum of the seeds' losses; :meth:`unstack` copies the trained weights back
+    into the models, which then work alone. (An ``nn.GRU`` cannot be vectorised: see :func:`seed_gru`.)
+
+    >>> _ = torch.manual_seed(0)
+    >>> models = [nn.Linear(3, 2) for _ in range(4)]
+    >>> x = torch.randn(4, 5, 3)  # (seeds, batch, features)
+    >>> ensemble = Ensemble(models)
+    >>> torch.allclose(ensemble(x)[1], models[1](x[1]))
+    True
+    """
+
+    def __init__(self, models: Sequence[nn.Module]):
+        super().__init__()
+        self.models = [require_instance(m, "models", nn.Module, "a list of nn.Module") for m in models]
+        if len(self.models) < 2:
+            raise ValueError(f"models must hold at least 2 models (one per seed), got {len(self.models)}")
+        params, self.stacked_buffers = stack_module_state(self.models)
+        # parameter names may not contain dots
+        self.stacked = nn.ParameterDict({name.replace(".", "__"): nn.Parameter(p) for name, p in params.items()})
+        self._shape = [copy.deepcopy(self.models[0]).to("meta")]  # a list: not registered as a submodule
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        shape = self._shape[0].train(self.training)  # dropout on or off, as this module is
+        params = {name.replace("__", "."): p for name, p in self.stacked.items()}
+
+        def one(p, b, *x):
+            return functional_call(shape, (p, b), x)
+
+        return vmap(one, randomness="different")(params, self.stacked_buffers, *inputs)
+
+    def unstack(self) -> list[nn.Module]:
+        """The models, each given its slice of the trained weights."""
+        with torch.no_grad():
+            for name, stacked in self.stacked.items():
+                for s, model in enumerate(self.models):
+                    model.get_parameter(name.replace("__", ".")).copy_(stacked[s])
+        return self.models
 
 
 class _KeepBlocks(nn.Module):
@@ -60,21 +108,21 @@ def seed_gru(seeds: int, hidden: int) -> nn.GRU:
 
 
 class SeedLinear(nn.Module):
-    """One ``nn.Linear(d_in, d_out)`` per seed: ``(seeds, batch, d_in)`` to ``(seeds, batch, d_out)``.
+    """One ``nn.Linear(d_in, d_out, bias)`` per seed: ``(seeds, batch, d_in)`` to ``(seeds, batch, d_out)``.
 
     >>> SeedLinear(4, 3, 2)(torch.ones(4, 5, 3)).shape
     torch.Size([4, 5, 2])
     """
 
-    def __init__(self, seeds: int, d_in: int, d_out: int):
+    def __init__(self, seeds: int, d_in: int, d_out: int, bias: bool = True):
         super().__init__()
         seeds = positive_int(seeds, "seeds")
-        layers = [nn.Linear(positive_int(d_in, "d_in"), positive_int(d_out, "d_out")) for _ in range(seeds)]
+        layers = [nn.Linear(positive_int(d_in, "d_in"), positive_int(d_out, "d_out"), bias=bias) for _ in range(seeds)]
         self.weight = nn.Parameter(torch.stack([layer.weight.T for layer in layers]).detach())
-        self.bias = nn.Parameter(torch.stack([layer.bias for layer in layers]).detach().unsqueeze(1))
+        self.bias = nn.Parameter(torch.stack([layer.bias for layer in layers]).detach().unsqueeze(1)) if bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(self.bias, x, self.weight)
+        return torch.bmm(x, self.weight) if self.bias is None else torch.baddbmm(self.bias, x, self.weight)
 
 
 def split_seeds(x: torch.Tensor, seeds: int) -> torch.Tensor:
