@@ -75,6 +75,90 @@ def heatmap(
     return ax
 
 
+def seed_spread_figure(
+    xs: Sequence[int],
+    series: dict[str, torch.Tensor],
+    *,
+    chance: float | None = None,
+    xlabel: str = "sequence length",
+    ylabel: str = "accuracy",
+    title: str | None = None,
+):
+    """One line per entry of ``series``: the median over seeds at each x, with bars from min to max.
+
+    Each value of ``series`` is a tensor ``(len(xs), seeds)``; ``chance`` draws a dashed reference line.
+
+    >>> fig = seed_spread_figure([4, 16], {"a": torch.tensor([[0.5, 0.7], [0.2, 0.4]])}, chance=0.1)
+    >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    ['a (median, min-max)', 'chance']
+    >>> plt.close(fig)
+    """
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for (name, values), marker in zip(series.items(), "osd^v", strict=False):
+        values = torch.as_tensor(values, dtype=torch.float32)
+        if values.shape[0] != len(xs):
+            raise ValueError(f"series {name!r} has {values.shape[0]} rows for {len(xs)} xs; give one row per x")
+        median = values.median(dim=1).values
+        low, high = median - values.min(dim=1).values, values.max(dim=1).values - median
+        ax.errorbar(xs, median, yerr=[low, high], marker=marker, capsize=3, label=f"{name} (median, min-max)")
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle="--", label="chance")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(xs), labels=[str(x) for x in xs])
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_ylim(0, 1.05)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def heatmap_row(panels: Sequence[tuple[torch.Tensor, str]], labels: Sequence[str], **options):
+    """Several heatmaps side by side, one per ``(values, title)`` panel, all with the same ``labels``.
+
+    ``options`` go to :func:`heatmap` (``annotate=False``, for instance).
+
+    >>> fig = heatmap_row([(torch.eye(2), "one"), (torch.ones(2, 2), "two")], ["a", "b"])
+    >>> [ax.get_title() for ax in fig.axes[:2]]  # then come the two colour bars
+    ['one', 'two']
+    >>> plt.close(fig)
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3))
+    for ax, (values, title) in zip(list(axes), panels, strict=True):
+        heatmap(values, labels, ax=ax, title=title, **options)
+    fig.tight_layout()
+    return fig
+
+
+def softmax_scaling_figure(d_ks: Sequence[int], stats: dict[str, Sequence[tuple[float, float]]]):
+    """The largest softmax weight and the gradient norm at the scores against ``d_k``, one line per scaling.
+
+    ``stats`` maps a scaling's name to one ``(largest weight, gradient norm)`` pair per ``d_k`` (section 3.4).
+
+    >>> fig = softmax_scaling_figure([2, 4], {"scaled": [(0.2, 0.3), (0.2, 0.3)]})
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['largest softmax weight', 'gradient norm at the scores']
+    >>> plt.close(fig)
+    """
+    fig, (ax_w, ax_g) = plt.subplots(1, 2, figsize=(6.5, 3))
+    for (name, pairs), marker in zip(stats.items(), "osd^", strict=False):
+        ax_w.plot(d_ks, [w for w, _ in pairs], marker=marker, label=name)
+        ax_g.plot(d_ks, [g for _, g in pairs], marker=marker, label=name)
+    for ax in (ax_w, ax_g):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("$d_k$", fontsize=9)
+        ax.tick_params(labelsize=8)
+    ax_w.set_ylabel("largest softmax weight", fontsize=9)
+    ax_w.set_ylim(0, 1.05)
+    ax_g.set_ylabel("gradient norm at the scores", fontsize=9)
+    ax_g.legend(fontsize=8)
+    fig.suptitle("Softmax of q·k under each scaling", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def _rows(matrix: torch.Tensor, digits: int = 2) -> str:
     """A small matrix as text, one bracketed row per line."""
     return "\n".join("[" + ", ".join(f"{v:.{digits}f}" for v in row) + "]" for row in matrix.tolist())
