@@ -253,3 +253,49 @@ def copy_weights(source: MultiHeadAttention, target: nn.Module) -> nn.Module:
     for param, weight in pairs:
         param.copy_(weight)
     return target
+
+
+def ensemble(seeds: list[int], *args, **kwargs) -> list[torch.Tensor]:
+    """The parameters of one :class:`MultiHeadAttention` per seed, stacked on a new first axis (the model axis).
+
+    ``args`` and ``kwargs`` go to ``MultiHeadAttention`` (dropout must be 0:
+    :func:`ensemble_forward` has none). The stacked tensors are leaves, ready
+    for an optimizer; Adam works element by element, so training them trains
+    each model as if alone.
+
+    >>> [tuple(p.shape) for p in ensemble([0, 1], 4, 6, 5, 0.0, num_heads=2)]
+    [(2, 6, 4), (2, 6, 4), (2, 6, 4), (2, 6, 6), (2, 6)]
+    """
+    modules = []
+    for s in seeds:
+        torch.manual_seed(s)
+        modules.append(MultiHeadAttention(*args, **kwargs))
+    return [
+        torch.stack(list(p)).detach().requires_grad_() for p in zip(*(m.parameters() for m in modules), strict=True)
+    ]
+
+
+def ensemble_forward(
+    params: list[torch.Tensor], x: torch.Tensor, num_heads: int, scale: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:class:`MultiHeadAttention`'s forward for M stacked models at once, on the same input ``x``.
+
+    ``x`` is ``(n, T, d_in)``; ``scale`` holds each model's score divisor
+    (``sqrt(head_dim)`` reproduces the module). Returns the ``(M, n, T, d_out)``
+    outputs and the ``(M, n, heads, T, T)`` weights.
+
+    >>> params = ensemble([0, 1], 4, 6, 5, 0.0, num_heads=2)
+    >>> out, weights = ensemble_forward(params, torch.rand(3, 5, 4), 2, torch.full((2,), 3**0.5))
+    >>> tuple(out.shape), tuple(weights.shape)
+    ((2, 3, 5, 6), (2, 3, 2, 5, 5))
+    """
+    w_q, w_k, w_v, w_o, b_o = params  # (M, d_out, d_in), ... as nn.Linear stores them
+    (m, d_out, _), (n, t, _) = w_q.shape, x.shape
+    q, k, v = (
+        torch.einsum("ntd,med->mnte", x, w).view(m, n, t, num_heads, d_out // num_heads).transpose(2, 3)
+        for w in (w_q, w_k, w_v)
+    )
+    scores = (q @ k.transpose(-2, -1)).masked_fill(causal_mask(t, device=x.device), -torch.inf)
+    weights = torch.softmax(scores / scale.view(m, 1, 1, 1, 1), dim=-1)
+    context = (weights @ v).transpose(2, 3).reshape(m, n, t, d_out)
+    return torch.einsum("mnte,mfe->mntf", context, w_o) + b_o[:, None, None], weights

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader
 
 from benchmarks.dataloader import PerWindowDataset, same_batches, stored_bytes
 from helpers.attention import MultiHeadAttention
-from helpers.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights
+from helpers.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights, ensemble, ensemble_forward
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
 from tests.book_inputs import BOOK_INPUTS
@@ -197,6 +197,29 @@ def test_copy_weights_rejects_other_sizes_and_leaves_the_target_alone(name):
 def test_copy_weights_into_the_fused_class_needs_the_same_qkv_bias():
     with pytest.raises(ValueError, match="same qkv_bias"):
         copy_weights(MultiHeadAttention(8, 8, 4, 0.0, 2, qkv_bias=True), FusedMultiHeadAttention(8, 8, 4, 0.0, 2))
+
+
+# --- the batched ensemble of 3.6's Why? ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_heads", [1, 2, 4])
+def test_ensemble_forward_equals_one_module_per_seed(num_heads):
+    seeds = [0, 3, 1]
+    params = ensemble(seeds, 12, 8, 6, 0.0, num_heads)
+    x = torch.rand(4, 5, 12, generator=torch.Generator().manual_seed(5))  # fewer tokens than context_length
+    head_dim = 8 // num_heads
+    out, weights = ensemble_forward(params, x, num_heads, torch.full((3,), head_dim**0.5))
+    for m, seed in enumerate(seeds):
+        torch.manual_seed(seed)
+        module = MultiHeadAttention(12, 8, 6, 0.0, num_heads)
+        torch.testing.assert_close(out[m], module(x), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(weights[m], module.attention_weights(x), atol=1e-6, rtol=0)
+
+
+def test_ensemble_parameters_are_leaves_an_optimizer_accepts():
+    params = ensemble([0, 1], 4, 4, 3, 0.0, 2)
+    assert all(p.is_leaf and p.requires_grad for p in params)
+    torch.optim.Adam(params, lr=0.1)
 
 
 # --- dataset memory -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import helpers
+from helpers.attention_variants import ensemble, ensemble_forward
 from tests.book_inputs import BOOK_INPUTS
 from tests.nbtools import notebook_namespace
 
@@ -115,28 +116,15 @@ def test_books_literal_a_gives_the_books_scores(nb36):
     assert torch.allclose(scores[0, 1, 2], torch.tensor([0.5903, 1.0620, 0.9912]), atol=1e-4)
 
 
-@pytest.mark.parametrize("num_heads", [1, 2])
-def test_notebook_ensemble_equals_separate_modules(nb36, num_heads):
-    """The Why? section's batched ensemble computes what one helpers.MultiHeadAttention per seed computes."""
-    seeds = [0, 3, 1]
-    params = nb36["ensemble"](num_heads, seeds)
-    x = torch.rand(4, nb36["SEQ"], nb36["D_IN"], generator=torch.Generator().manual_seed(5))
-    head_dim = nb36["D_OUT"] // num_heads
-    out, weights = nb36["ensemble_forward"](params, x, num_heads, torch.full((3,), head_dim**0.5))
-    for m, seed in enumerate(seeds):
-        module = build(seed, helpers.MultiHeadAttention, nb36["D_IN"], nb36["D_OUT"], nb36["SEQ"], 0.0, num_heads)
-        torch.testing.assert_close(out[m], module(x), atol=1e-5, rtol=1e-5)
-        torch.testing.assert_close(weights[m], module.attention_weights(x), atol=1e-6, rtol=0)
-
-
-def test_notebook_ensemble_loss_gives_each_model_its_own_gradient(nb36):
+def test_notebook_loss_gives_each_model_its_own_gradient(nb36):
     """Summing the models' losses (x M) trains each model on its own mean loss, as separate training would."""
     toks, x = nb36["two_target_batch"](8, torch.Generator().manual_seed(0))
-    params = nb36["ensemble"](2, [0, 1])
-    loss, _ = nb36["loss_and_accuracy"](nb36["ensemble_forward"](params, x, 2, torch.full((2,), 4.0))[0], toks)
+    d_in, d_out, seq = nb36["D_IN"], nb36["D_OUT"], nb36["SEQ"]
+    params = ensemble([0, 1], d_in, d_out, seq, 0.0, 2)
+    loss, _ = nb36["loss_and_accuracy"](ensemble_forward(params, x, 2, torch.full((2,), 4.0))[0], toks)
     loss.backward()
-    alone = nb36["ensemble"](2, [1])
-    loss_alone, _ = nb36["loss_and_accuracy"](nb36["ensemble_forward"](alone, x, 2, torch.full((1,), 4.0))[0], toks)
+    alone = ensemble([1], d_in, d_out, seq, 0.0, 2)
+    loss_alone, _ = nb36["loss_and_accuracy"](ensemble_forward(alone, x, 2, torch.full((1,), 4.0))[0], toks)
     loss_alone.backward()
     for p, q in zip(params, alone, strict=True):
         torch.testing.assert_close(p.grad[1], q.grad[0], atol=1e-6, rtol=1e-5)
