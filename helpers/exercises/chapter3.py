@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from helpers.checks import real_number
-from helpers.exercises.checking import NotYet, checker, expect, module_argument, tensor_argument
+from helpers.exercises.checking import checker, expect, module_argument, tensor_argument
 
 __all__ = [
     "check_3_1",
@@ -42,20 +42,27 @@ def check_3_1(sa_v1: nn.Module, sa_v2: nn.Module, inputs: torch.Tensor) -> str:
     inputs = tensor_argument(inputs, "inputs", 2)
     for role in ("W_query", "W_key", "W_value"):
         mine, theirs = getattr(sa_v1, role, None), getattr(sa_v2, role, None)
-        if not isinstance(mine, torch.Tensor):
-            raise NotYet(f"sa_v1.{role} should be a weight matrix (nn.Parameter); pass SelfAttention_v1 first")
-        if not isinstance(theirs, nn.Linear):
-            raise NotYet(f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second")
-        if mine.shape == theirs.weight.shape and mine.shape != theirs.weight.T.shape:
-            raise NotYet(
-                f"sa_v1.{role} has shape {tuple(mine.shape)}, nn.Linear's weight layout (d_out, d_in); "
-                f"v1 computes x @ W, so it needs the transpose: nn.Parameter(sa_v2.{role}.weight.T)"
-            )
-        if mine.shape != theirs.weight.T.shape or not torch.allclose(mine, theirs.weight.T):
-            raise NotYet(f"sa_v1.{role} is not sa_v2.{role}.weight.T yet; copy all three: query, key and value")
+        expect(
+            isinstance(mine, torch.Tensor),
+            f"sa_v1.{role} should be a weight matrix (nn.Parameter); pass SelfAttention_v1 first",
+        )
+        expect(
+            isinstance(theirs, nn.Linear), f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second"
+        )
+        expect(
+            mine.shape != theirs.weight.shape or mine.shape == theirs.weight.T.shape,
+            f"sa_v1.{role} has shape {tuple(mine.shape)}, nn.Linear's weight layout (d_out, d_in); "
+            f"v1 computes x @ W, so it needs the transpose: nn.Parameter(sa_v2.{role}.weight.T)",
+        )
+        expect(
+            mine.shape == theirs.weight.T.shape and torch.allclose(mine, theirs.weight.T),
+            f"sa_v1.{role} is not sa_v2.{role}.weight.T yet; copy all three: query, key and value",
+        )
     out_v1, out_v2 = sa_v1(inputs), sa_v2(inputs)
-    if not torch.allclose(out_v1, out_v2, atol=1e-6):
-        raise NotYet("the weights match but the outputs differ: did you change another part of either module?")
+    expect(
+        torch.allclose(out_v1, out_v2, atol=1e-6),
+        "the weights match but the outputs differ: did you change another part of either module?",
+    )
     return f"v1 and v2 agree on all {tuple(out_v1.shape)} outputs: they compute the same attention."
 
 
@@ -65,17 +72,16 @@ def check_3_2(wrapper: nn.Module, batch: torch.Tensor) -> str:
     wrapper = module_argument(wrapper, "wrapper", "your MultiHeadAttentionWrapper instance")
     batch = tensor_argument(batch, "batch", 3)
     heads = getattr(wrapper, "heads", None)
-    if not isinstance(heads, nn.ModuleList):
-        raise NotYet("wrapper should be a MultiHeadAttentionWrapper (it keeps its heads in .heads)")
-    if len(heads) != 2:
-        raise NotYet(f"the wrapper has {len(heads)} heads; keep num_heads=2 and change d_out instead")
+    expect(
+        isinstance(heads, nn.ModuleList), "wrapper should be a MultiHeadAttentionWrapper (it keeps its heads in .heads)"
+    )
+    expect(len(heads) == 2, f"the wrapper has {len(heads)} heads; keep num_heads=2 and change d_out instead")
     out = wrapper(batch)
-    if out.shape[-1] != 2:
-        per_head = out.shape[-1] // len(heads)
-        raise NotYet(
-            f"the output has {out.shape[-1]} features: the wrapper concatenates the heads, so it has "
-            f"num_heads * d_out = 2 * {per_head}; choose d_out so that 2 * d_out == 2"
-        )
+    expect(
+        out.shape[-1] == 2,
+        f"the output has {out.shape[-1]} features: the wrapper concatenates the heads, so it has "
+        f"num_heads * d_out = 2 * {out.shape[-1] // 2}; choose d_out so that 2 * d_out == 2",
+    )
     return f"two heads of d_out=1 concatenate to {tuple(out.shape)} context vectors."
 
 
