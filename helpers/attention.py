@@ -14,52 +14,26 @@ The algorithm, for a sequence of ``T`` input vectors ``x(1) .. x(T)``:
 A **causal** mask (section 3.5) sets the scores of future tokens to ``-inf``
 before the softmax, so token ``i`` only sees tokens ``<= i``; dropout on the
 weights regularises training. **Multi-head** attention (section 3.6) runs
-several such attentions on smaller slices and concatenates them; the efficient
-version computes all heads with one matrix product per projection and splits
-the result, then mixes heads with an output projection.
+several such attentions on slices of one projection per role, and mixes the
+heads with an output projection.
 
-The modules create their parameters in the order query, key, value (then
-``out_proj``) so seeded initialisations reproduce the book's numbers.
+These are the book's classes: the same parameter names, creation order
+(query, key, value, then ``out_proj``) and ``mask`` buffer, so seeded
+initialisations reproduce the book's numbers and a ``state_dict`` moves
+between the book's class and these. Faster versions of
+:class:`MultiHeadAttention` live in :mod:`helpers.attention_variants`.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from helpers.checks import positive_int
+from helpers.checks import int_in_range, positive_int, probability, require_bool, require_tensor
 
 
-def _check_dims(**dims: int) -> None:
-    for name, value in dims.items():
-        positive_int(value, name)
-
-
-def _check_dropout(dropout: float) -> None:
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float):
-        raise TypeError(f"dropout must be a float (a probability), got {type(dropout).__name__} {dropout!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is the probability of zeroing a weight and must lie in [0, 1), got {dropout!r}")
-
-
-def _check_input(x: torch.Tensor, rank: int, d_in: int, shape_name: str) -> None:
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"the input must be a floating-point tensor of shape {shape_name}")
-    if x.dim() != rank:
-        hint = " (add a batch dimension with x.unsqueeze(0))" if x.dim() == rank - 1 else ""
-        raise ValueError(f"the input must have shape {shape_name}, got {tuple(x.shape)}{hint}")
-    if x.shape[-1] != d_in:
-        raise ValueError(f"the input's last dimension is {x.shape[-1]} but the module was built with d_in={d_in}")
-
-
-def _check_length(num_tokens: int, context_length: int) -> None:
-    if num_tokens > context_length:
-        raise ValueError(
-            f"the input has {num_tokens} tokens but context_length is {context_length}: "
-            "the causal mask has no rows beyond that; truncate the input or build the "
-            "module with a larger context_length"
-        )
+def _too_long(context_length: int) -> str:
+    return f" (context_length={context_length}): the mask has no rows beyond it; truncate the input"
 
 
 def causal_mask(num_tokens: int, device: torch.device | None = None) -> torch.Tensor:
@@ -68,7 +42,7 @@ def causal_mask(num_tokens: int, device: torch.device | None = None) -> torch.Te
     >>> causal_mask(3).int().tolist()
     [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
     """
-    _check_dims(num_tokens=num_tokens)
+    num_tokens = positive_int(num_tokens, "num_tokens")
     return torch.triu(torch.ones(num_tokens, num_tokens, dtype=torch.bool, device=device), diagonal=1)
 
 
@@ -80,10 +54,7 @@ def self_attention(inputs: torch.Tensor) -> torch.Tensor:
     tensor([[0.7311, 0.2689],
             [0.2689, 0.7311]])
     """
-    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
-        raise TypeError(f"inputs must be a float tensor of shape (num_tokens, d_in), got {type(inputs).__name__}")
-    if inputs.dim() != 2:
-        raise ValueError(f"inputs must be a float tensor of shape (num_tokens, d_in), got shape {tuple(inputs.shape)}")
+    inputs = require_tensor(inputs, "inputs", ndim=2, floating=True)  # (num_tokens, d_in)
     weights = torch.softmax(inputs @ inputs.T, dim=-1)
     return weights @ inputs
 
@@ -100,15 +71,14 @@ class SelfAttention_v1(nn.Module):
 
     def __init__(self, d_in: int, d_out: int):
         super().__init__()
-        _check_dims(d_in=d_in, d_out=d_out)
-        self.d_in = d_in
+        d_in, d_out = positive_int(d_in, "d_in"), positive_int(d_out, "d_out")
         self.W_query = nn.Parameter(torch.rand(d_in, d_out))
         self.W_key = nn.Parameter(torch.rand(d_in, d_out))
         self.W_value = nn.Parameter(torch.rand(d_in, d_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(num_tokens, d_in)`` inputs to ``(num_tokens, d_out)`` context vectors."""
-        _check_input(x, 2, self.d_in, "(num_tokens, d_in)")
+        require_tensor(x, "x", ndim=2)  # one (num_tokens, d_in) sequence, no batch
         queries, keys, values = x @ self.W_query, x @ self.W_key, x @ self.W_value
         scores = queries @ keys.T
         weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
@@ -128,15 +98,15 @@ class SelfAttention_v2(nn.Module):
 
     def __init__(self, d_in: int, d_out: int, qkv_bias: bool = False):
         super().__init__()
-        _check_dims(d_in=d_in, d_out=d_out)
-        self.d_in = d_in
+        d_in, d_out = positive_int(d_in, "d_in"), positive_int(d_out, "d_out")
+        qkv_bias = require_bool(qkv_bias, "qkv_bias")
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(num_tokens, d_in)`` inputs to ``(num_tokens, d_out)`` context vectors."""
-        _check_input(x, 2, self.d_in, "(num_tokens, d_in)")
+        require_tensor(x, "x", ndim=2)  # one (num_tokens, d_in) sequence, no batch
         queries, keys, values = self.W_query(x), self.W_key(x), self.W_value(x)
         scores = queries @ keys.T
         weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
@@ -156,21 +126,19 @@ class CausalAttention(nn.Module):
 
     def __init__(self, d_in: int, d_out: int, context_length: int, dropout: float, qkv_bias: bool = False):
         super().__init__()
-        _check_dims(d_in=d_in, d_out=d_out, context_length=context_length)
-        _check_dropout(dropout)
-        self.d_in = d_in
-        self.context_length = context_length
+        d_in, d_out = positive_int(d_in, "d_in"), positive_int(d_out, "d_out")
+        self.context_length = positive_int(context_length, "context_length")
+        qkv_bias = require_bool(qkv_bias, "qkv_bias")
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(probability(dropout, "dropout"))
         self.register_buffer("mask", causal_mask(context_length))
 
     def attention_weights(self, x: torch.Tensor) -> torch.Tensor:
         """The ``(batch, num_tokens, num_tokens)`` causal attention weights, before dropout."""
-        _check_input(x, 3, self.d_in, "(batch, num_tokens, d_in)")
         num_tokens = x.shape[1]
-        _check_length(num_tokens, self.context_length)
+        int_in_range(num_tokens, "the input's num_tokens", 1, self.context_length + 1, _too_long(self.context_length))
         scores = self.W_query(x) @ self.W_key(x).transpose(1, 2)
         scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
         return torch.softmax(scores / self.W_key.out_features**0.5, dim=-1)
@@ -184,7 +152,7 @@ class CausalAttention(nn.Module):
 class MultiHeadAttentionWrapper(nn.Module):
     """``num_heads`` independent :class:`CausalAttention` heads, outputs concatenated.
 
-    The output has ``num_heads * d_out`` features.
+    ``d_out`` is per head: the output has ``num_heads * d_out`` features.
 
     >>> _ = torch.manual_seed(123)
     >>> MultiHeadAttentionWrapper(3, 2, 6, 0.0, num_heads=2)(torch.rand(2, 6, 3)).shape
@@ -195,7 +163,7 @@ class MultiHeadAttentionWrapper(nn.Module):
         self, d_in: int, d_out: int, context_length: int, dropout: float, num_heads: int, qkv_bias: bool = False
     ):
         super().__init__()
-        _check_dims(num_heads=num_heads)
+        num_heads = positive_int(num_heads, "num_heads")
         self.heads = nn.ModuleList(
             [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]
         )
@@ -206,140 +174,57 @@ class MultiHeadAttentionWrapper(nn.Module):
 
 
 class MultiHeadAttention(nn.Module):
-    """Causal multi-head attention with weight splits and an output projection.
+    """The book's causal multi-head attention: one projection per role, split into heads, then ``out_proj``.
 
-    One ``d_in -> d_out`` projection per role computes all heads at once; its
-    output is split into ``num_heads`` heads of ``d_out // num_heads`` features.
-
-    ``fused=True`` (the default) computes queries, keys and values with one
-    matrix product (the three weight matrices stacked, the parameters stay
-    separate) and the attention itself with
-    ``torch.nn.functional.scaled_dot_product_attention``, which never stores
-    the ``T x T`` weights when its kernel allows it. ``fused=False`` spells out
-    three projections, scores, mask, softmax and dropout as the book does; both
-    agree to float precision. Dropout has the same meaning in both paths (each
-    attention weight is zeroed with probability ``dropout`` during training and
-    the rest are scaled by ``1 / (1 - dropout)``; in eval mode nothing is
-    dropped), but they draw different random numbers, so a seeded run with
-    dropout > 0 differs between the two paths.
-
-    The mask: the explicit path keeps the book's ``mask`` buffer. The fused
-    path never reads a mask (``is_causal=True``), so it stores none: a
-    ``context_length``-squared bool tensor (1 MB at 1024 tokens, per layer)
-    would only take memory. To stay interchangeable with the book's class,
-    ``module.mask`` still answers (built on demand, on the weights' device),
-    ``state_dict()`` still holds ``mask`` (built when the dict is made), and
-    ``load_state_dict`` accepts a ``mask`` entry and checks it is causal.
+    ``d_out`` is the total: each of the ``num_heads`` heads gets
+    ``head_dim = d_out // num_heads`` features, and the output has ``d_out``.
+    The causal ``mask`` is a buffer, as in :class:`CausalAttention`; the
+    ``state_dict`` holds ``W_query``, ``W_key``, ``W_value``, ``out_proj`` and
+    ``mask`` with the book's shapes, so it loads into the book's class and back.
 
     >>> _ = torch.manual_seed(123)
-    >>> MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)(torch.rand(2, 6, 3)).shape
+    >>> mha = MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)
+    >>> mha(torch.rand(2, 6, 3)).shape
     torch.Size([2, 6, 2])
+    >>> list(mha.state_dict())
+    ['mask', 'W_query.weight', 'W_key.weight', 'W_value.weight', 'out_proj.weight', 'out_proj.bias']
     """
 
     def __init__(
-        self,
-        d_in: int,
-        d_out: int,
-        context_length: int,
-        dropout: float,
-        num_heads: int,
-        qkv_bias: bool = False,
-        fused: bool = True,
+        self, d_in: int, d_out: int, context_length: int, dropout: float, num_heads: int, qkv_bias: bool = False
     ):
         super().__init__()
-        _check_dims(d_in=d_in, d_out=d_out, context_length=context_length, num_heads=num_heads)
-        _check_dropout(dropout)
-        if d_out % num_heads != 0:
-            raise ValueError(
-                f"d_out={d_out} is not divisible by num_heads={num_heads}: each head gets "
-                f"d_out // num_heads features; choose d_out a multiple of {num_heads}"
-            )
-        self.d_in = d_in
-        self.d_out = d_out
-        self.context_length = context_length
-        self.num_heads = num_heads
-        self.head_dim = d_out // num_heads
-        self.fused = fused
+        d_in, d_out = positive_int(d_in, "d_in"), positive_int(d_out, "d_out")
+        self.num_heads = positive_int(num_heads, "num_heads")
+        if d_out % num_heads:
+            raise ValueError(f"d_out={d_out} is not divisible by num_heads={num_heads}: choose a multiple")
+        self.d_out, self.head_dim = d_out, d_out // num_heads
+        self.context_length = positive_int(context_length, "context_length")
+        qkv_bias = require_bool(qkv_bias, "qkv_bias")
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)
-        self.dropout = nn.Dropout(dropout)
-        self._mask_on_demand = fused
-        if not fused:
-            self.register_buffer("mask", causal_mask(context_length))
+        self.out_proj = nn.Linear(d_out, d_out)  # mixes the heads
+        self.dropout = nn.Dropout(probability(dropout, "dropout"))
+        self.register_buffer("mask", causal_mask(context_length))
 
-    def __getattr__(self, name: str):
-        # Only reached when normal lookup fails: a fused module has no mask buffer.
-        if name == "mask" and self.__dict__.get("_mask_on_demand"):
-            return causal_mask(self.context_length, device=self.W_query.weight.device)
-        return super().__getattr__(name)
-
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        super()._save_to_state_dict(destination, prefix, keep_vars)
-        if "mask" not in self._buffers:  # the book's class saves its mask; so do we, built just for the dict
-            destination[prefix + "mask"] = self.mask
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors):
-        key = prefix + "mask"
-        if "mask" not in self._buffers:
-            if key in state_dict:  # load_state_dict passes its own copy of the dict, so popping is safe
-                saved = state_dict.pop(key)
-                expected = (self.context_length, self.context_length)
-                if tuple(saved.shape) != expected or (
-                    not saved.is_meta and not torch.equal(saved.cpu(), causal_mask(self.context_length))
-                ):
-                    errors.append(
-                        f"{key}: expected the causal mask of shape {expected}, got shape {tuple(saved.shape)}"
-                    )
-            elif strict:
-                missing_keys.append(key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors)
-
-    def _split_heads(self, t: torch.Tensor) -> torch.Tensor:
+    def _heads(self, t: torch.Tensor) -> torch.Tensor:
+        """``(b, num_tokens, d_out)`` -> ``(b, num_heads, num_tokens, head_dim)``."""
         b, num_tokens, _ = t.shape
         return t.view(b, num_tokens, self.num_heads, self.head_dim).transpose(1, 2)
 
-    def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        _check_input(x, 3, self.d_in, "(batch, num_tokens, d_in)")
-        _check_length(x.shape[1], self.context_length)
-        return (
-            self._split_heads(self.W_query(x)),
-            self._split_heads(self.W_key(x)),
-            self._split_heads(self.W_value(x)),
-        )
-
-    def _qkv_one_product(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        _check_input(x, 3, self.d_in, "(batch, num_tokens, d_in)")
-        b, num_tokens, _ = x.shape
-        _check_length(num_tokens, self.context_length)
-        layers = (self.W_query, self.W_key, self.W_value)
-        weight = torch.cat([layer.weight for layer in layers])
-        bias = None if self.W_query.bias is None else torch.cat([layer.bias for layer in layers])
-        qkv = F.linear(x, weight, bias).view(b, num_tokens, 3, self.num_heads, self.head_dim)
-        queries, keys, values = qkv.permute(2, 0, 3, 1, 4)
-        return queries, keys, values
-
-    def _weights(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        num_tokens = queries.shape[2]
-        scores = queries @ keys.transpose(2, 3)
+    def attention_weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The ``(batch, num_heads, num_tokens, num_tokens)`` weights, before dropout."""
+        num_tokens = x.shape[1]
+        int_in_range(num_tokens, "the input's num_tokens", 1, self.context_length + 1, _too_long(self.context_length))
+        queries, keys = self._heads(self.W_query(x)), self._heads(self.W_key(x))
+        scores = queries @ keys.transpose(2, 3)  # (b, num_heads, num_tokens, num_tokens)
         scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
         return torch.softmax(scores / self.head_dim**0.5, dim=-1)
 
-    def attention_weights(self, x: torch.Tensor) -> torch.Tensor:
-        """The ``(batch, num_heads, num_tokens, num_tokens)`` weights, before dropout."""
-        queries, keys, _ = self._qkv(x)
-        return self._weights(queries, keys)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(batch, num_tokens, d_in)`` to ``(batch, num_tokens, d_out)``."""
-        queries, keys, values = self._qkv_one_product(x) if self.fused else self._qkv(x)
-        b, _, num_tokens, _ = queries.shape
-        if self.fused:
-            context = F.scaled_dot_product_attention(
-                queries, keys, values, dropout_p=self.dropout.p if self.training else 0.0, is_causal=True
-            )
-        else:
-            context = self.dropout(self._weights(queries, keys)) @ values
-        context = context.transpose(1, 2).contiguous().view(b, num_tokens, self.d_out)
-        return self.out_proj(context)
+        b, num_tokens, _ = x.shape
+        weights = self.dropout(self.attention_weights(x))
+        context = (weights @ self._heads(self.W_value(x))).transpose(1, 2)  # (b, num_tokens, num_heads, head_dim)
+        return self.out_proj(context.contiguous().view(b, num_tokens, self.d_out))

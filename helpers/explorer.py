@@ -40,6 +40,7 @@ import math
 import torch
 from matplotlib.figure import Figure
 
+from helpers.checks import int_in_range, real_number, require_bool, require_str, require_tensor
 from helpers.plotting import heatmap
 
 BOOK_SENTENCE = "Your journey starts with one step"
@@ -76,32 +77,12 @@ CONTROLS_TEXT = "Attention explorer controls: run this notebook in JupyterLab to
 """What a saved notebook shows for the controls where widgets cannot run (GitHub, nbval, HTML)."""
 
 
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _check_dropout(dropout: object) -> float:
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-        raise TypeError(f"dropout must be a number in [0, 1), got {type(dropout).__name__} {dropout!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is the probability of zeroing a weight and must lie in [0, 1), got {dropout!r}")
-    return float(dropout)
-
-
-def _check_head(head: object) -> int:
-    if isinstance(head, bool) or not isinstance(head, int):
-        raise TypeError(f"head must be an int, 1 to {NUM_HEADS}, got {type(head).__name__} {head!r}")
-    if not 1 <= head <= NUM_HEADS:
-        raise ValueError(f"head must be 1 to {NUM_HEADS} (the explorer has {NUM_HEADS} heads), got {head}")
-    return head
+MAX_DROPOUT = 0.9
+"""The largest dropout the explorer draws (at 1.0 nothing is left to rescale)."""
 
 
 def _check_sentence(sentence: object) -> str:
-    if not isinstance(sentence, str):
-        raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
-    if not sentence.strip():
+    if not require_str(sentence, "sentence").strip():
         raise ValueError("sentence is empty; pass a few words, e.g. 'The cat sat on the mat'")
     return sentence
 
@@ -169,11 +150,10 @@ def attention(
     >>> w[0].tolist()  # the first token can only see itself
     [1.0, 0.0, 0.0]
     """
-    _check_bool(scale, "scale")
-    _check_bool(causal, "causal")
-    dropout = _check_dropout(dropout)
-    if not isinstance(x, torch.Tensor) or x.dim() != 2:
-        raise TypeError("x must be a (num_tokens, d_in) tensor")
+    require_bool(scale, "scale")
+    require_bool(causal, "causal")
+    dropout = real_number(dropout, "dropout", 0.0, MAX_DROPOUT)
+    require_tensor(x, "x", ndim=2)  # (num_tokens, d_in)
     queries, keys, values = x @ w_query, x @ w_key, x @ w_value
     scores = queries @ keys.T
     if scale:
@@ -228,10 +208,10 @@ class AttentionExplorer:
         """
         new_sentence = self.sentence if sentence is None else _check_sentence(sentence)
         tokens, x = sentence_inputs(new_sentence)
-        new_scale = self.scale if scale is None else _check_bool(scale, "scale")
-        new_causal = self.causal if causal is None else _check_bool(causal, "causal")
-        new_dropout = self.dropout if dropout is None else _check_dropout(dropout)
-        new_head = self.head if head is None else _check_head(head)
+        new_scale = self.scale if scale is None else require_bool(scale, "scale")
+        new_causal = self.causal if causal is None else require_bool(causal, "causal")
+        new_dropout = self.dropout if dropout is None else real_number(dropout, "dropout", 0.0, MAX_DROPOUT)
+        new_head = self.head if head is None else int_in_range(head, "head", 1, NUM_HEADS + 1)
         self.sentence, self.scale, self.causal, self.dropout, self.head = (
             new_sentence,
             new_scale,

@@ -1,7 +1,8 @@
 """Efficient attention and memory-light data loading (notebooks 3.7 and 2.6b).
 
-- ``MultiHeadAttention``'s fused path equals its explicit path (outputs and
-  gradients), is causal, and drops attention weights like the explicit path;
+- ``FusedMultiHeadAttention`` (helpers.attention_variants) equals the book's
+  ``MultiHeadAttention`` (outputs and gradients), is causal, and drops
+  attention weights like it;
 - ``GPTDatasetV1`` keeps one token tensor, every window is a view of it, and
   its batches equal those of the book's one-tensor-per-window layout;
 - the notebooks' own step-by-step versions agree with helpers and benchmarks
@@ -16,7 +17,7 @@ from torch.utils.data import DataLoader
 
 from benchmarks.dataloader import PerWindowDataset, same_batches, stored_bytes
 from helpers.attention import MultiHeadAttention
-from helpers.attention_variants import VARIANTS, copy_weights
+from helpers.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights, ensemble, ensemble_forward
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
 from tests.book_inputs import BOOK_INPUTS
@@ -24,11 +25,10 @@ from tests.nbtools import notebook_namespace
 
 
 def pair(d_in: int, d_out: int, context_length: int, num_heads: int, dropout: float = 0.0, qkv_bias: bool = False):
-    """A fused and an explicit ``MultiHeadAttention`` with the same weights."""
-    fused = MultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, qkv_bias=qkv_bias)
-    explicit = MultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, qkv_bias=qkv_bias, fused=False)
-    explicit.load_state_dict(fused.state_dict())
-    return fused, explicit
+    """A ``FusedMultiHeadAttention`` and the book's ``MultiHeadAttention`` with the same weights."""
+    explicit = MultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, qkv_bias=qkv_bias)
+    fused = FusedMultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, qkv_bias=qkv_bias)
+    return copy_weights(explicit, fused), explicit
 
 
 # --- fused == explicit ----------------------------------------------------------------------------
@@ -64,9 +64,9 @@ def test_fused_equals_explicit_forward_and_gradients(
         torch.testing.assert_close(g_fused, g_explicit, atol=1e-5, rtol=1e-5)
 
 
-def test_book_numbers_and_parameter_order_survive():
+def test_fused_class_has_the_books_numbers_and_parameter_order():
     torch.manual_seed(123)
-    mha = MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)
+    mha = FusedMultiHeadAttention(3, 2, 6, 0.0, num_heads=2)
     assert [name for name, _ in mha.named_parameters()] == [
         "W_query.weight",
         "W_key.weight",
@@ -77,7 +77,7 @@ def test_book_numbers_and_parameter_order_survive():
     out = mha(torch.stack((BOOK_INPUTS, BOOK_INPUTS)))
     assert out.shape == (2, 6, 2)
     assert torch.allclose(out[0, 0], torch.tensor([0.3190, 0.4858]), atol=1e-4)
-    assert mha.fused
+    assert list(mha.buffers()) == []  # is_causal=True needs no mask
 
 
 def test_fused_path_is_causal():
@@ -95,12 +95,11 @@ def test_fused_path_is_causal():
     assert xx.grad[0, :4].abs().min() > 0
 
 
-def test_fused_path_validates_like_the_explicit_path():
-    fused, _ = pair(4, 4, 5, 2)
-    with pytest.raises(ValueError, match="context_length is 5"):
-        fused(torch.rand(1, 6, 4))
-    with pytest.raises(ValueError, match="d_in=4"):
-        fused(torch.rand(1, 5, 3))
+def test_fused_class_validates_its_arguments():
+    with pytest.raises(ValueError, match="d_out=10 is not divisible by num_heads=4"):
+        FusedMultiHeadAttention(8, 10, 6, 0.0, 4)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0.0, 1.0\]"):
+        FusedMultiHeadAttention(8, 8, 6, 1.5, 4)
 
 
 # --- dropout ------------------------------------------------------------------------------------------
@@ -136,7 +135,7 @@ def test_dropout_zeroes_about_p_of_the_weights_in_both_paths(p):
         with torch.no_grad():
             out = module(x)
         kept = out[visible] != 0
-        assert abs((~kept).float().mean().item() - p) < 0.03, f"fused={module.fused}"
+        assert abs((~kept).float().mean().item() - p) < 0.03, type(module).__name__
         # kept weights are scaled up by 1 / (1 - p); nothing leaks into the future
         expected = (undropped.expand(batch, -1, -1)[visible] / (1 - p))[kept]
         torch.testing.assert_close(out[visible][kept], expected, atol=1e-5, rtol=1e-5)
@@ -178,7 +177,7 @@ def test_variants_reject_shapes_they_cannot_build():
 
 
 def test_copy_weights_rejects_an_unknown_module():
-    with pytest.raises(TypeError, match="target needs a `qkv` Linear.*not Linear"):
+    with pytest.raises(TypeError, match="target needs `W_query` layers.*not Linear"):
         copy_weights(MultiHeadAttention(4, 4, 4, 0.0, 2), torch.nn.Linear(4, 4))
     with pytest.raises(TypeError, match="source must be a helpers MultiHeadAttention, got Linear"):
         copy_weights(torch.nn.Linear(4, 4), VARIANTS["SDPA"](4, 4, 4, 2))
@@ -193,6 +192,34 @@ def test_copy_weights_rejects_other_sizes_and_leaves_the_target_alone(name):
     assert all(torch.equal(value, before[key]) for key, value in target.state_dict().items())
     with pytest.raises(ValueError, match="qkv_bias=False"):
         copy_weights(MultiHeadAttention(8, 8, 4, 0.0, 2, qkv_bias=True), target)
+
+
+def test_copy_weights_into_the_fused_class_needs_the_same_qkv_bias():
+    with pytest.raises(ValueError, match="same qkv_bias"):
+        copy_weights(MultiHeadAttention(8, 8, 4, 0.0, 2, qkv_bias=True), FusedMultiHeadAttention(8, 8, 4, 0.0, 2))
+
+
+# --- the batched ensemble of 3.6's Why? ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_heads", [1, 2, 4])
+def test_ensemble_forward_equals_one_module_per_seed(num_heads):
+    seeds = [0, 3, 1]
+    params = ensemble(seeds, 12, 8, 6, 0.0, num_heads)
+    x = torch.rand(4, 5, 12, generator=torch.Generator().manual_seed(5))  # fewer tokens than context_length
+    head_dim = 8 // num_heads
+    out, weights = ensemble_forward(params, x, num_heads, torch.full((3,), head_dim**0.5))
+    for m, seed in enumerate(seeds):
+        torch.manual_seed(seed)
+        module = MultiHeadAttention(12, 8, 6, 0.0, num_heads)
+        torch.testing.assert_close(out[m], module(x), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(weights[m], module.attention_weights(x), atol=1e-6, rtol=0)
+
+
+def test_ensemble_parameters_are_leaves_an_optimizer_accepts():
+    params = ensemble([0, 1], 4, 4, 3, 0.0, 2)
+    assert all(p.is_leaf and p.requires_grad for p in params)
+    torch.optim.Adam(params, lr=0.1)
 
 
 # --- dataset memory -----------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from tests.test_exercises import assert_right, assert_wrong
 # 03.1: bits in the bottleneck
 
 
-@pytest.mark.parametrize("bits", [32 * math.log2(10), 106.3])
+@pytest.mark.parametrize(
+    "bits", [32 * math.log2(10), 106.3, 32 * torch.log2(torch.tensor(10.0)), torch.tensor([106.3])]
+)
 def test_bottleneck_bits_right(capsys, bits):
     assert_right(check_bottleneck_bits(bits), capsys, "106.3 bits", "3.32 bits")
 
@@ -31,6 +33,7 @@ def test_bottleneck_bits_right(capsys, bits):
         (100, "is not it"),
         ("106.3", "bits must be a number"),
         (True, "bits must be a number"),
+        (None, "still None"),
     ],
 )
 def test_bottleneck_bits_wrong(capsys, bits, hint):
@@ -46,6 +49,7 @@ def test_most_attended_right(capsys):
     best = int(row.argmax())
     assert_right(check_most_attended("journey"), capsys, '"journey" 0.2184', "itself only 0.1896")
     assert_right(check_most_attended(best), capsys, '"journey"')
+    assert_right(check_most_attended(row.argmax()), capsys, '"journey"')  # a tensor index, as argmax gives it
 
 
 @pytest.mark.parametrize(
@@ -56,9 +60,11 @@ def test_most_attended_right(capsys):
         ("one", "index 4"),
         ("starts", "comes second"),
         ("Your", "find the largest weight"),
-        ("hello", "token must be one of"),
-        (6, "index 0 to 5"),
+        (torch.tensor(5), "another token more"),
+        ("hello", "not one of the sentence's tokens"),
+        (6, "use 0 to 5"),
         (1.0, "token must be a word"),
+        (None, "still None"),
     ],
 )
 def test_most_attended_wrong(capsys, token, hint):
@@ -77,20 +83,29 @@ def test_gpt2_attention_memory_right(capsys):
 
 
 @pytest.mark.parametrize(
+    "weights_bytes", [float(WEIGHTS_BYTES), torch.tensor(WEIGHTS_BYTES), 12 * torch.ones(1024, 1024).nbytes]
+)
+def test_gpt2_attention_memory_accepts_natural_answers(capsys, weights_bytes):
+    assert_right(check_gpt2_attention_memory(torch.tensor(2_360_064), weights_bytes), capsys, "48 MiB")
+
+
+@pytest.mark.parametrize(
     ("num_params", "weights_bytes", "hint"),
     [
         (2_362_368, WEIGHTS_BYTES, "qkv_bias=False"),
         (4 * 768 * 768, WEIGHTS_BYTES, "leaves out out_proj's 768 biases"),
         (3 * 768 * 768, WEIGHTS_BYTES, "query, key and value only"),
-        (1_000_000, WEIGHTS_BYTES, "is not the count"),
+        (1_000_000, WEIGHTS_BYTES, "is not the module's count"),
         (2_360_064, 1024 * 1024 * 4, "one head's weights"),
         (2_360_064, 12 * 1024 * 1024, "counts numbers, not bytes"),
         (2_360_064, 2 * WEIGHTS_BYTES, "float64"),
         (2_360_064, 12 * 1024 * 1025 // 2 * 4, "unmasked half"),
         (2_360_064, 12 * 768 * 768 * 4, "uses the 768 features"),
-        (2_360_064, 48, "is not it"),
-        (2_360_064, float(WEIGHTS_BYTES), "weights_bytes must be an int"),
-        ("2,360,064", WEIGHTS_BYTES, "num_params must be an int"),
+        (2_360_064, 48, "in MiB"),
+        (2_360_064, 48 / 1024, "in GiB"),
+        (2_360_064, 47, "is not it"),
+        (None, WEIGHTS_BYTES, "num_params must be a number"),
+        ("2,360,064", WEIGHTS_BYTES, "num_params must be a number"),
     ],
 )
 def test_gpt2_attention_memory_wrong(capsys, num_params, weights_bytes, hint):

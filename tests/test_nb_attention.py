@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import helpers
+from helpers.attention_variants import ensemble, ensemble_forward
 from tests.book_inputs import BOOK_INPUTS
 from tests.nbtools import notebook_namespace
 
@@ -83,12 +84,13 @@ def test_wrapper_equals_helpers(nb36):
     assert torch.allclose(ours(x), theirs(x), atol=1e-6)
 
 
-@pytest.mark.parametrize("fused", [True, False])
-def test_multi_head_attention_equals_helpers(nb36, fused):
+def test_multi_head_attention_equals_helpers(nb36):
     x = random_batch()
     ours = build(123, nb36["MultiHeadAttention"], 4, 6, 6, 0.0, num_heads=3)
-    theirs = build(123, helpers.MultiHeadAttention, 4, 6, 6, 0.0, num_heads=3, fused=fused)
-    assert torch.allclose(ours(x), theirs(x), atol=1e-5)
+    theirs = build(123, helpers.MultiHeadAttention, 4, 6, 6, 0.0, num_heads=3)
+    assert torch.allclose(ours(x), theirs(x), atol=1e-6)
+    theirs.load_state_dict(ours.state_dict())  # the reader's float mask loads into the bool buffer
+    assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
 def test_multi_head_attention_book_numbers(nb36):
@@ -96,10 +98,10 @@ def test_multi_head_attention_book_numbers(nb36):
     assert torch.allclose(ours(nb36["batch"])[0, 0], torch.tensor([0.3190, 0.4858]), atol=1e-4)
 
 
-def test_explicit_helpers_mha_equals_readers_class_bit_for_bit_with_dropout(nb36):
+def test_helpers_mha_equals_readers_class_bit_for_bit_with_dropout(nb36):
     x = random_batch()
     ours = build(123, nb36["MultiHeadAttention"], 4, 6, 5, 0.5, num_heads=2).train()
-    theirs = build(123, helpers.MultiHeadAttention, 4, 6, 5, 0.5, num_heads=2, fused=False).train()
+    theirs = build(123, helpers.MultiHeadAttention, 4, 6, 5, 0.5, num_heads=2).train()
     torch.manual_seed(11)
     out_ours = ours(x)
     torch.manual_seed(11)
@@ -108,9 +110,21 @@ def test_explicit_helpers_mha_equals_readers_class_bit_for_bit_with_dropout(nb36
     assert (out_ours != ours.eval()(x)).any()  # dropout really acted in train mode
 
 
-def test_fused_helpers_mha_equals_readers_class_without_dropout(nb36):
-    x = random_batch()
-    ours = build(123, nb36["MultiHeadAttention"], 4, 6, 5, 0.0, num_heads=2)
-    fused = build(123, helpers.MultiHeadAttention, 4, 6, 5, 0.0, num_heads=2)
-    assert fused.fused
-    assert torch.allclose(ours(x), fused(x), atol=1e-6)
+def test_books_literal_a_gives_the_books_scores(nb36):
+    scores = nb36["a"] @ nb36["a"].transpose(2, 3)
+    assert torch.allclose(scores[0, 0, 0], torch.tensor([1.3208, 1.1631, 1.2879]), atol=1e-4)
+    assert torch.allclose(scores[0, 1, 2], torch.tensor([0.5903, 1.0620, 0.9912]), atol=1e-4)
+
+
+def test_notebook_loss_gives_each_model_its_own_gradient(nb36):
+    """Summing the models' losses (x M) trains each model on its own mean loss, as separate training would."""
+    toks, x = nb36["two_target_batch"](8, torch.Generator().manual_seed(0))
+    d_in, d_out, seq = nb36["D_IN"], nb36["D_OUT"], nb36["SEQ"]
+    params = ensemble([0, 1], d_in, d_out, seq, 0.0, 2)
+    loss, _ = nb36["loss_and_accuracy"](ensemble_forward(params, x, 2, torch.full((2,), 4.0))[0], toks)
+    loss.backward()
+    alone = ensemble([1], d_in, d_out, seq, 0.0, 2)
+    loss_alone, _ = nb36["loss_and_accuracy"](ensemble_forward(alone, x, 2, torch.full((1,), 4.0))[0], toks)
+    loss_alone.backward()
+    for p, q in zip(params, alone, strict=True):
+        torch.testing.assert_close(p.grad[1], q.grad[0], atol=1e-6, rtol=1e-5)

@@ -19,7 +19,8 @@ import math
 import torch
 from torch import nn
 
-from helpers.exercises.checking import NotYet, checker, module_argument, tensor_argument
+from helpers.checks import real_number
+from helpers.exercises.checking import checker, expect, module_argument, tensor_argument
 
 __all__ = [
     "check_3_1",
@@ -41,20 +42,27 @@ def check_3_1(sa_v1: nn.Module, sa_v2: nn.Module, inputs: torch.Tensor) -> str:
     inputs = tensor_argument(inputs, "inputs", 2)
     for role in ("W_query", "W_key", "W_value"):
         mine, theirs = getattr(sa_v1, role, None), getattr(sa_v2, role, None)
-        if not isinstance(mine, torch.Tensor):
-            raise NotYet(f"sa_v1.{role} should be a weight matrix (nn.Parameter); pass SelfAttention_v1 first")
-        if not isinstance(theirs, nn.Linear):
-            raise NotYet(f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second")
-        if mine.shape == theirs.weight.shape and mine.shape != theirs.weight.T.shape:
-            raise NotYet(
-                f"sa_v1.{role} has shape {tuple(mine.shape)}, nn.Linear's weight layout (d_out, d_in); "
-                f"v1 computes x @ W, so it needs the transpose: nn.Parameter(sa_v2.{role}.weight.T)"
-            )
-        if mine.shape != theirs.weight.T.shape or not torch.allclose(mine, theirs.weight.T):
-            raise NotYet(f"sa_v1.{role} is not sa_v2.{role}.weight.T yet; copy all three: query, key and value")
+        expect(
+            isinstance(mine, torch.Tensor),
+            f"sa_v1.{role} should be a weight matrix (nn.Parameter); pass SelfAttention_v1 first",
+        )
+        expect(
+            isinstance(theirs, nn.Linear), f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second"
+        )
+        expect(
+            mine.shape != theirs.weight.shape or mine.shape == theirs.weight.T.shape,
+            f"sa_v1.{role} has shape {tuple(mine.shape)}, nn.Linear's weight layout (d_out, d_in); "
+            f"v1 computes x @ W, so it needs the transpose: nn.Parameter(sa_v2.{role}.weight.T)",
+        )
+        expect(
+            mine.shape == theirs.weight.T.shape and torch.allclose(mine, theirs.weight.T),
+            f"sa_v1.{role} is not sa_v2.{role}.weight.T yet; copy all three: query, key and value",
+        )
     out_v1, out_v2 = sa_v1(inputs), sa_v2(inputs)
-    if not torch.allclose(out_v1, out_v2, atol=1e-6):
-        raise NotYet("the weights match but the outputs differ: did you change another part of either module?")
+    expect(
+        torch.allclose(out_v1, out_v2, atol=1e-6),
+        "the weights match but the outputs differ: did you change another part of either module?",
+    )
     return f"v1 and v2 agree on all {tuple(out_v1.shape)} outputs: they compute the same attention."
 
 
@@ -64,17 +72,16 @@ def check_3_2(wrapper: nn.Module, batch: torch.Tensor) -> str:
     wrapper = module_argument(wrapper, "wrapper", "your MultiHeadAttentionWrapper instance")
     batch = tensor_argument(batch, "batch", 3)
     heads = getattr(wrapper, "heads", None)
-    if not isinstance(heads, nn.ModuleList):
-        raise NotYet("wrapper should be a MultiHeadAttentionWrapper (it keeps its heads in .heads)")
-    if len(heads) != 2:
-        raise NotYet(f"the wrapper has {len(heads)} heads; keep num_heads=2 and change d_out instead")
+    expect(
+        isinstance(heads, nn.ModuleList), "wrapper should be a MultiHeadAttentionWrapper (it keeps its heads in .heads)"
+    )
+    expect(len(heads) == 2, f"the wrapper has {len(heads)} heads; keep num_heads=2 and change d_out instead")
     out = wrapper(batch)
-    if out.shape[-1] != 2:
-        per_head = out.shape[-1] // len(heads)
-        raise NotYet(
-            f"the output has {out.shape[-1]} features: the wrapper concatenates the heads, so it has "
-            f"num_heads * d_out = 2 * {per_head}; choose d_out so that 2 * d_out == 2"
-        )
+    expect(
+        out.shape[-1] == 2,
+        f"the output has {out.shape[-1]} features: the wrapper concatenates the heads, so it has "
+        f"num_heads * d_out = 2 * {out.shape[-1] // 2}; choose d_out so that 2 * d_out == 2",
+    )
     return f"two heads of d_out=1 concatenate to {tuple(out.shape)} context vectors."
 
 
@@ -85,6 +92,28 @@ def _context_length(module: nn.Module) -> int | None:
     return mask.shape[-1] if isinstance(mask, torch.Tensor) else None
 
 
+def _whole_number(value: object, name: str) -> float:
+    """``value`` as a number, whether an int, a float or a one-element tensor (``torch.tensor(...).numel()`` too)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number (replace None with your count), got {type(value).__name__}")
+    return value
+
+
+def _expect_gpt2_count(num_params: float, actual: int) -> None:
+    """One hint per typical miscount of GPT-2 small's attention parameters."""
+    d = GPT2_SMALL["d_out"]
+    expect(num_params != 4 * d * d + 4 * d, f"{num_params:,} includes query/key/value biases; use qkv_bias=False")
+    expect(num_params != 4 * d * d, f"{num_params:,} leaves out out_proj's {d} biases")
+    expect(num_params != 3 * d * d, f"{num_params:,} counts query, key and value only; out_proj adds {d}×{d} + {d}")
+    expect(
+        num_params == actual,
+        f"{num_params:,} is not the module's count: sum(p.numel() for p in module.parameters()), "
+        "or by hand: three d_in × d_out matrices, plus out_proj's weight and bias",
+    )
+
+
 @checker
 def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
     """Exercise 3.3: ``mha`` is a ``MultiHeadAttention`` the size of GPT-2 small (and ``num_params`` its count).
@@ -93,13 +122,13 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
     >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12, qkv_bias=False), 2_360_064)
     ✅ Correct: 12 heads of 64 features over 1024 tokens: 2,360,064 parameters, as GPT-2 small has in each block.
     True
+    >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12), 3 * 768 * 768)
+    ❌ Not yet: 1,769,472 counts query, key and value only; out_proj adds 768×768 + 768
+    False
     """
-    mha = module_argument(mha, "mha", "your MultiHeadAttention instance")
-    if num_params is not None and (isinstance(num_params, bool) or not isinstance(num_params, int)):
-        raise TypeError(f"num_params must be an int (your count), got {type(num_params).__name__}")
+    mha = module_argument(mha, "mha", "your MultiHeadAttention instance (replace None with it)")
     query = getattr(mha, "W_query", None)
-    if not isinstance(query, nn.Linear) or not hasattr(mha, "num_heads"):
-        raise NotYet("mha should be a MultiHeadAttention (with W_query and num_heads)")
+    expect(isinstance(query, nn.Linear) and hasattr(mha, "num_heads"), "mha should be a MultiHeadAttention")
     found = {
         "d_in": query.in_features,
         "d_out": query.out_features,
@@ -107,16 +136,11 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
         "context_length": _context_length(mha),
     }
     for name, expected in GPT2_SMALL.items():
-        if found[name] != expected:
-            raise NotYet(f"{name} is {found[name]}, GPT-2 small uses {name}={expected}")
-    if query.bias is not None:
-        raise NotYet("the exercise asks for no query/key/value bias: pass qkv_bias=False")
+        expect(found[name] == expected, f"{name} is {found[name]}, GPT-2 small uses {name}={expected}")
+    expect(query.bias is None, "the exercise asks for no query/key/value bias: pass qkv_bias=False")
     actual = sum(p.numel() for p in mha.parameters())
-    if num_params is not None and num_params != actual:
-        raise NotYet(
-            f"your count {num_params:,} is not the module's; count with sum(p.numel() for p in mha.parameters()) "
-            "and by hand: three d_in x d_out matrices, plus out_proj's weight and bias"
-        )
+    if num_params is not None:
+        _expect_gpt2_count(_whole_number(num_params, "num_params"), actual)
     head_dim = GPT2_SMALL["d_out"] // GPT2_SMALL["num_heads"]
     return f"12 heads of {head_dim} features over 1024 tokens: {actual:,} parameters, as GPT-2 small has in each block."
 
@@ -126,84 +150,98 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
 BOTTLENECK = {"seq_len": 32, "vocab_size": 10}  # 03.1's longest sequences, token ids 0..9
 
 
+def _number(value: object, name: str) -> float:
+    """The reader's numeric answer as a float: a Python number or a one-element tensor (``torch.log2(...)``)."""
+    expect(value is not None, f"{name} is still None: replace None with your answer and run the cell again")
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    return real_number(value, name)
+
+
 @checker
-def check_bottleneck_bits(bits: float) -> str:
+def check_bottleneck_bits(bits: object) -> str:
     """03.1: ``bits`` is the information in a length-32 sequence whose tokens take 10 values.
 
     >>> check_bottleneck_bits(32 * math.log2(10))
     ✅ Correct: 32 tokens of 10 values each carry 32 × log2(10) ≈ 106.3 bits: each token adds about 3.32 bits.
     True
     >>> check_bottleneck_bits(32 * math.log(10))
-    ❌ Not yet: 73.68 uses the natural log (nats); bits count powers of two: 32 * math.log2(10)
+    ❌ Not yet: 73.68 is in nats (the natural log); bits count powers of two: 32 * math.log2(10)
     False
     """
-    if isinstance(bits, bool) or not isinstance(bits, (int, float)):
-        raise TypeError(f"bits must be a number (int or float), got {type(bits).__name__}")
+    bits = _number(bits, "bits")
     seq_len, vocab_size = BOTTLENECK.values()
     per_token = math.log2(vocab_size)
     expected = seq_len * per_token
-    if math.isclose(bits, expected, rel_tol=1e-3):
-        return (
-            f"{seq_len} tokens of {vocab_size} values each carry {seq_len} × log2({vocab_size}) ≈ {expected:.1f} bits: "
-            f"each token adds about {per_token:.2f} bits."
-        )
-    wrong = {
-        seq_len * math.log(vocab_size): "uses the natural log (nats); bits count powers of two: 32 * math.log2(10)",
-        float(seq_len * vocab_size): "multiplies by the number of values; each token adds log2(10) bits, not 10",
-        # log10(10) = 1: one decimal digit a token, or one bit a token, both give 32
-        float(seq_len): "gives each token one digit or one bit; 10 possible values need log2(10) ≈ 3.32 bits",
-        float(vocab_size**seq_len): "is the number of possible sequences; the bits are its log2: 32 * math.log2(10)",
-    }
-    for value, hint in wrong.items():
-        if math.isclose(bits, value, rel_tol=1e-3):
-            raise NotYet(f"{bits:.4g} {hint}")
+
+    def near(value: float) -> bool:
+        return math.isclose(bits, value, rel_tol=1e-3)
+
+    expect(
+        not near(seq_len * math.log(vocab_size)),
+        f"{bits:.4g} is in nats (the natural log); bits count powers of two: 32 * math.log2(10)",
+    )
+    expect(
+        not near(seq_len * vocab_size),
+        f"{bits:.4g} multiplies by the number of values; each token adds log2(10) bits, not 10",
+    )
+    # log10(10) = 1: one decimal digit a token, or one bit a token, both give 32
+    expect(
+        not near(seq_len),
+        f"{bits:.4g} gives each token one digit or one bit; 10 possible values need log2(10) ≈ 3.32 bits",
+    )
+    expect(not near(vocab_size**seq_len), f"{bits:.4g} is the number of possible sequences; the bits are its log2")
     for length in (4, 8, 16):
-        if math.isclose(bits, length * per_token, rel_tol=1e-3):
-            raise NotYet(f"{bits:.1f} bits is a length-{length} sequence; the exercise asks for length 32")
-    raise NotYet(f"{bits:.4g} is not it: each of the 32 tokens is one of 10 values, worth log2(10) bits")
+        expect(
+            not near(length * per_token),
+            f"{bits:.1f} bits is a length-{length} sequence; the exercise asks for length 32",
+        )
+    expect(near(expected), f"{bits:.4g} is not it: each of the 32 tokens is one of 10 values, worth log2(10) bits")
+    return (
+        f"{seq_len} tokens of {vocab_size} values each carry {seq_len} × log2({vocab_size}) ≈ {expected:.1f} bits: "
+        f"each token adds about {per_token:.2f} bits."
+    )
 
 
 MOST_ATTENDED = {"sentence": "Your journey starts with one step", "query": 5}  # 03.3's "step", token 6
 
 
 @checker
-def check_most_attended(token: str | int) -> str:
+def check_most_attended(token: object) -> str:
     """03.3: ``token`` (a word, or its 0-based index) is the one "step" attends to most without trainable weights.
+
+    An index may be a tensor, as ``row.argmax()`` gives it.
 
     >>> check_most_attended("journey")
     ✅ Correct: "step" gives "journey" 0.2184 and itself only 0.1896: the dot product rewards length too.
     True
-    >>> check_most_attended("step")
-    ❌ Not yet: "step" gives itself 0.1896, but another token more: read row 6 (index 5) of attn_weights
+    >>> check_most_attended(torch.tensor(5))
+    ❌ Not yet: "step" gives itself 0.1896, but another token more: read row 6 (index 5)
     False
     """
     from helpers.explorer import BOOK_INPUTS
 
     words = MOST_ATTENDED["sentence"].split()
+    expect(token is not None, "most_attended is still None: put in the word (or its index) and run the cell again")
+    if isinstance(token, torch.Tensor) and token.numel() == 1 and not token.is_floating_point():
+        token = int(token.item())
     if isinstance(token, bool) or not isinstance(token, (str, int)):
         raise TypeError(f"token must be a word of the sentence (str) or its index (int), got {type(token).__name__}")
     if isinstance(token, int):
-        if not 0 <= token < len(words):
-            raise ValueError(f"token must be an index 0 to {len(words) - 1}, got {token}")
+        expect(0 <= token < len(words), f"{token} is not an index of the 6 tokens: use 0 to {len(words) - 1}")
         token = words[token]
-    if token not in words:
-        raise ValueError(f"token must be one of {words}, got {token!r}")
+    expect(token in words, f"{token!r} is not one of the sentence's tokens {words}")
     query = MOST_ATTENDED["query"]
     weights = torch.softmax(BOOK_INPUTS @ BOOK_INPUTS[query], dim=-1)  # row 6 of the notebook's attn_weights
     best, itself = words[int(weights.argmax())], weights[query].item()
-    if token == best:
-        return (
-            f'"step" gives "{best}" {weights.max().item():.4f} and itself only {itself:.4f}: '
-            "the dot product rewards length too."
-        )
-    if token == words[query]:
-        raise NotYet(f'"step" gives itself {itself:.4f}, but another token more: read row 6 (index 5) of attn_weights')
-    if token == words[query - 1]:
-        raise NotYet(f'"{token}" is token 5 (index 4); "step" is token 6, index 5: read attn_weights[5]')
+    share = weights[words.index(token)].item()
     second = words[int(weights.topk(2).indices[1])]
-    if token == second:
-        raise NotYet(f'"{token}" comes second ({weights[words.index(token)].item():.4f}); one token gets more')
-    raise NotYet(f'"step" gives "{token}" {weights[words.index(token)].item():.4f}; find the largest weight in row 6')
+    expect(token != words[query], f'"step" gives itself {itself:.4f}, but another token more: read row 6 (index 5)')
+    expect(token != words[query - 1], f'"{token}" is token 5 (index 4); "step" is token 6, index 5: read row 5')
+    expect(token != second, f'"{token}" comes second ({share:.4f}); one token gets more')
+    expect(token == best, f'"step" gives "{token}" {share:.4f}; find the largest weight in row 6 (index 5)')
+    top = weights.max().item()
+    return f'"step" gives "{best}" {top:.4f} and itself only {itself:.4f}: the dot product rewards length too.'
 
 
 GPT2_WEIGHTS_BYTES = GPT2_SMALL["num_heads"] * GPT2_SMALL["context_length"] ** 2 * 4  # heads × T × T float32
@@ -213,45 +251,30 @@ GPT2_WEIGHTS_BYTES = GPT2_SMALL["num_heads"] * GPT2_SMALL["context_length"] ** 2
 def check_gpt2_attention_memory(num_params: int, weights_bytes: int) -> str:
     """03.7: GPT-2 small's attention has ``num_params`` parameters; its weights for 1024 tokens take ``weights_bytes``.
 
+    Counts may be ints, floats or one-element tensors (``weights.numel() * weights.element_size()``).
+
     >>> check_gpt2_attention_memory(2_360_064, 12 * 1024 * 1024 * 4)
     ✅ Correct: 2,360,064 parameters; 12 heads × 1024 × 1024 float32 weights = 50,331,648 bytes (48 MiB).
     True
     >>> check_gpt2_attention_memory(2_360_064, 1024 * 1024 * 4)
-    ❌ Not yet: 4,194,304 bytes is one head's weights; each of the 12 heads keeps its own 1024 × 1024 matrix
+    ❌ Not yet: 4,194,304 bytes is one head's weights; each of the 12 heads keeps its own
     False
     """
-    for name, value in (("num_params", num_params), ("weights_bytes", weights_bytes)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    num_params = _whole_number(num_params, "num_params")
+    weights_bytes = _whole_number(weights_bytes, "weights_bytes")
+    _expect_gpt2_count(num_params, 4 * GPT2_SMALL["d_out"] ** 2 + GPT2_SMALL["d_out"])
     d, heads, tokens = GPT2_SMALL["d_out"], GPT2_SMALL["num_heads"], GPT2_SMALL["context_length"]
-    projections, out_bias = 4 * d * d, d  # query, key, value and out_proj matrices; out_proj's bias
-    expected_params = projections + out_bias
-    if num_params == projections + 4 * d:
-        raise NotYet(f"{num_params:,} includes query/key/value biases; the exercise's module has qkv_bias=False")
-    if num_params == projections:
-        raise NotYet(f"{num_params:,} leaves out out_proj's {d} biases")
-    if num_params == 3 * d * d:
-        raise NotYet(f"{num_params:,} counts query, key and value only; out_proj adds {d}×{d} weights and {d} biases")
-    if num_params != expected_params:
-        raise NotYet(f"{num_params:,} is not the count: sum(p.numel() for p in gpt2_mha.parameters())")
-    wrong = {
-        tokens
-        * tokens
-        * 4: f"is one head's weights; each of the {heads} heads keeps its own {tokens} × {tokens} matrix",
-        heads * tokens * tokens: "counts numbers, not bytes: float32 takes 4 bytes each",
-        heads * tokens * tokens * 8: "uses 8 bytes a number (float64); float32 takes 4",
-        heads
-        * tokens
-        * (tokens + 1)
-        // 2
-        * 4: "keeps only the unmasked half; the explicit path stores the full matrix",
-        heads * d * d * 4: f"uses the {d} features; the weights are tokens × tokens, {tokens} × {tokens}",
-    }
-    if weights_bytes in wrong:
-        raise NotYet(f"{weights_bytes:,} bytes {wrong[weights_bytes]}")
-    if weights_bytes != GPT2_WEIGHTS_BYTES:
-        raise NotYet(f"{weights_bytes:,} bytes is not it: one {tokens} × {tokens} float32 matrix per head")
+    b = weights_bytes
+    expect(b != GPT2_WEIGHTS_BYTES / 2**20, f"{b:g} is the size in MiB; weights_bytes counts bytes: × 2**20")
+    expect(b != GPT2_WEIGHTS_BYTES / 2**30, f"{b:g} is the size in GiB; weights_bytes counts bytes: × 2**30")
+    expect(b != tokens * tokens * 4, f"{b:,} bytes is one head's weights; each of the {heads} heads keeps its own")
+    expect(b != heads * tokens * tokens, f"{b:,} counts numbers, not bytes: a float32 number takes 4 bytes")
+    expect(b != heads * tokens * tokens * 8, f"{b:,} bytes uses 8 bytes a number (float64); float32 takes 4")
+    half = heads * tokens * (tokens + 1) // 2 * 4
+    expect(b != half, f"{b:,} bytes keeps only the unmasked half; the explicit path stores the full matrix")
+    expect(b != heads * d * d * 4, f"{b:,} bytes uses the {d} features; the weights are tokens × tokens")
+    expect(b == GPT2_WEIGHTS_BYTES, f"{b:,} bytes is not it: one {tokens} × {tokens} float32 matrix per head")
     return (
-        f"{expected_params:,} parameters; {heads} heads × {tokens} × {tokens} float32 weights "
+        f"{int(num_params):,} parameters; {heads} heads × {tokens} × {tokens} float32 weights "
         f"= {GPT2_WEIGHTS_BYTES:,} bytes ({GPT2_WEIGHTS_BYTES // 2**20} MiB)."
     )

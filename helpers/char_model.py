@@ -1,0 +1,92 @@
+"""The smallest next-character model with causal attention, several seeds side by side (03.5's whys).
+
+One model is: a token and a position embedding, one attention layer as in
+``CausalAttention`` (scaled scores, the causal mask, dropout on the weights)
+added back to its input, and a linear layer that scores every character as
+the next one. :class:`CharModels` holds ``seeds`` such models, each with its
+own weights, and runs them all in one pass: its input and output have the seed
+axis first. Train it with the sum of the seeds' losses; Adam's element-wise
+update then trains each copy exactly as it would train alone.
+
+>>> text = "hello world, hello attention"
+>>> vocab, ids = char_ids(text)
+>>> models = CharModels(seeds=3, vocab_size=len(vocab), context_length=8, d=16)
+>>> x, y = char_batch(ids, 3 * 4, 8, torch.Generator().manual_seed(0))
+>>> models(x.view(3, 4, 8)).shape  # (seeds, batch, tokens, vocab_size)
+torch.Size([3, 4, 8, 13])
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.attention import causal_mask
+from helpers.checks import positive_int, probability, require_str
+from helpers.ensemble import SeedLinear
+
+__all__ = ["CharModels", "char_batch", "char_ids", "next_char_loss"]
+
+
+def char_ids(text: str) -> tuple[list[str], torch.Tensor]:
+    """The sorted characters of ``text`` (the vocabulary) and ``text`` as their ids.
+
+    >>> char_ids("abba")
+    (['a', 'b'], tensor([0, 1, 1, 0]))
+    """
+    text = require_str(text, "text")
+    vocab = sorted(set(text))
+    index = {ch: i for i, ch in enumerate(vocab)}
+    return vocab, torch.tensor([index[ch] for ch in text])
+
+
+def char_batch(ids: torch.Tensor, n: int, length: int, generator: torch.Generator):
+    """``n`` random windows of ``length`` ids and their targets, the same windows shifted by one (as in 2.6)."""
+    starts = torch.randint(0, len(ids) - length, (n,), generator=generator)
+    windows = ids[starts[:, None] + torch.arange(length + 1)]
+    return windows[:, :-1], windows[:, 1:]
+
+
+class CharModels(nn.Module):
+    """``seeds`` one-layer next-character models side by side: ids ``(seeds, batch, T)`` to logits.
+
+    ``causal`` switches the mask on or off (an attribute, so a model trained without it can be tested
+    with it); ``dropout`` is applied to the attention weights in training mode.
+    """
+
+    def __init__(self, seeds: int, vocab_size: int, context_length: int, d: int, dropout: float = 0.0):
+        super().__init__()
+        self.seeds, self.d = positive_int(seeds, "seeds"), positive_int(d, "d")
+        vocab_size, context_length = (
+            positive_int(vocab_size, "vocab_size"),
+            positive_int(context_length, "context_length"),
+        )
+        self.tok_emb = nn.Parameter(torch.randn(seeds, vocab_size, d))  # as nn.Embedding draws them
+        self.pos_emb = nn.Parameter(torch.randn(seeds, context_length, d))
+        self.W_query, self.W_key, self.W_value = (SeedLinear(seeds, d, d, bias=False) for _ in range(3))
+        self.head = SeedLinear(seeds, d, vocab_size)
+        self.dropout = nn.Dropout(probability(dropout, "dropout"))
+        self.register_buffer("mask", causal_mask(context_length))
+        self.causal = True
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        seeds, batch, num_tokens = ids.shape
+        x = self.tok_emb[torch.arange(seeds)[:, None, None], ids] + self.pos_emb[:, None, :num_tokens]
+        flat = x.flatten(1, 2)  # (seeds, batch * num_tokens, d): SeedLinear works on 3-D tensors
+        q, k, v = (
+            layer(flat).view(seeds, batch, num_tokens, self.d) for layer in (self.W_query, self.W_key, self.W_value)
+        )
+        scores = q @ k.transpose(-2, -1)  # (seeds, batch, num_tokens, num_tokens)
+        if self.causal:
+            scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
+        weights = self.dropout(torch.softmax(scores / self.d**0.5, dim=-1))
+        hidden = x + weights @ v  # the attention's output added to its input
+        return self.head(hidden.flatten(1, 2)).view(seeds, batch, num_tokens, -1)
+
+
+def next_char_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Each seed's mean cross-entropy, shape ``(seeds,)``: logits ``(seeds, batch, T, vocab)``, targets ``(batch, T)``
+    shared by all seeds or ``(seeds, batch, T)``."""
+    targets = targets.expand(logits.shape[:-1])
+    return F.cross_entropy(logits.flatten(1, 2).transpose(1, 2), targets.flatten(1), reduction="none").mean(dim=-1)
