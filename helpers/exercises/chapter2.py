@@ -27,7 +27,7 @@ from collections import Counter
 import torch
 from torch.utils.data import DataLoader
 
-from helpers.exercises.checking import NotYet, checker, gpt2, ids_argument
+from helpers.exercises.checking import NotYet, checker, expect, gpt2, ids_argument
 
 __all__ = [
     "check_2_1",
@@ -468,11 +468,9 @@ def check_glued_endoftext(glued: str, ids: list[int]) -> str:
     )
 
 
-def _raise_near(value: float, hints: dict[float, str]) -> None:
-    """Raise ``NotYet`` with the hint of the typical wrong answer ``value`` equals (to 1 part in 10,000), if any."""
-    for wrong, hint in hints.items():
-        if abs(value - wrong) <= 1e-4 * abs(wrong):
-            raise NotYet(hint)
+def _near(value: float, target: float) -> bool:
+    """Whether ``value`` equals ``target`` to 1 part in 10,000: a typical wrong answer, recognised."""
+    return abs(value - target) <= 1e-4 * abs(target)
 
 
 TINYSHAKESPEARE_GPT2_TOKENS = 338_025
@@ -497,32 +495,32 @@ def check_window_layout_bytes(book_bytes: int) -> str:
     ❌ Not yet: half the bytes: count a target tensor next to each input window, and 8 bytes per int64 id
     """
     book_bytes = _number(book_bytes, "book_bytes", "the number of bytes")
-    if book_bytes <= 0:
-        raise ValueError(f"book_bytes must be a positive number of bytes, got {book_bytes:g}")
+    expect(book_bytes > 0, f"book_bytes must be a positive number of bytes, got {book_bytes:g}")
     windows, truth, _ = _window_layout()
     max_length = WINDOW_LAYOUT["max_length"]
-    if book_bytes != truth:
-        half = "half the bytes: count a target tensor next to each input window, and 8 bytes per int64 id"
-        _raise_near(
-            book_bytes,
-            {
-                truth / 2: half,
-                truth / 8: "that is the number of ids kept; each int64 id takes 8 bytes",
-                truth / 2**20: "that looks like MiB; give the number of bytes (1 MiB = 2**20 bytes)",
-                truth / windows * TINYSHAKESPEARE_GPT2_TOKENS: (
-                    f"that is one window per token; the last {max_length} tokens start no window "
-                    "(windows = tokens - max_length)"
-                ),
-                truth / windows * (windows + 1): (
-                    "one window too many: the last window needs one more token for its target, "
-                    "so windows = tokens - max_length"
-                ),
-            },
-        )
-        raise NotYet(
-            f"{book_bytes:,.0f} bytes is not it: count the windows (tokens - max_length), "
-            "then windows x 2 x max_length x 8 bytes"
-        )
+    per_window, right = truth / windows, book_bytes == truth
+    expect(
+        right or not _near(book_bytes, truth / 2),
+        "half the bytes: count a target tensor next to each input window, and 8 bytes per int64 id",
+    )
+    expect(right or not _near(book_bytes, truth / 8), "that is the number of ids kept; each int64 id takes 8 bytes")
+    expect(
+        right or not _near(book_bytes, truth / 2**20),
+        "that looks like MiB; give the number of bytes (1 MiB = 2**20 bytes)",
+    )
+    expect(
+        right or not _near(book_bytes, per_window * TINYSHAKESPEARE_GPT2_TOKENS),
+        f"that is one window per token; the last {max_length} tokens start no window (windows = tokens - max_length)",
+    )
+    expect(
+        right or not _near(book_bytes, per_window * (windows + 1)),
+        "one window too many: the last window needs one more token for its target, so windows = tokens - max_length",
+    )
+    expect(
+        right,
+        f"{book_bytes:,.0f} bytes is not it: count the windows (tokens - max_length), "
+        "then windows x 2 x max_length x 8 bytes",
+    )
     return (
         f"{windows:,} windows x 2 tensors (input, target) x {max_length} ids x 8 bytes = {truth:,} bytes "
         f"({truth / 2**20:.1f} MiB)."
@@ -540,29 +538,36 @@ def check_window_layout_ratio(ratio: float) -> str:
     ❌ Not yet: 512 is the formula 2 x max_length / stride; divide the bytes you counted by the token tensor's bytes
     """
     ratio = _number(ratio, "ratio", "the per-window bytes divided by the token tensor's bytes")
-    if ratio <= 0:
-        raise ValueError(f"ratio must be positive (bytes divided by bytes), got {ratio:g}")
-    windows, book_bytes, token_bytes = _window_layout()
+    expect(ratio > 0, f"ratio must be positive (bytes divided by bytes), got {ratio:g}")
+    _, book_bytes, token_bytes = _window_layout()
     truth = book_bytes / token_bytes
     max_length, stride = WINDOW_LAYOUT["max_length"], WINDOW_LAYOUT["stride"]
-    formula = 2 * max_length / stride
-    if abs(ratio - truth) > 0.05:
-        _raise_near(
-            ratio,
-            {
-                1 / truth: "that is the token tensor divided by the layout; divide the layout's bytes by the tensor's",
-                formula: (
-                    f"{formula:.0f} is the formula 2 x max_length / stride; "
-                    "divide the bytes you counted by the token tensor's bytes"
-                ),
-                2 * truth: "twice the right ratio: the token tensor holds int64 ids, 8 bytes each, not 4",
-                truth / 2: "half the right ratio: the layout keeps input and target windows, 8 bytes per id",
-                book_bytes / TINYSHAKESPEARE_GPT2_TOKENS: (
-                    "that divides by the number of tokens; divide by the tensor's bytes (8 per id)"
-                ),
-            },
-        )
-        raise NotYet(f"{ratio:.1f} is not it: divide the per-window layout's bytes by the token tensor's nbytes")
+    formula, right = 2 * max_length / stride, abs(ratio - truth) <= 0.05
+    expect(
+        right or not _near(ratio, 1 / truth),
+        "that is the token tensor divided by the layout; divide the layout's bytes by the tensor's",
+    )
+    expect(
+        right or not _near(ratio, formula),
+        f"{formula:.0f} is the formula 2 x max_length / stride; "
+        "divide the bytes you counted by the token tensor's bytes",
+    )
+    expect(
+        right or not _near(ratio, 2 * truth),
+        "twice the right ratio: the token tensor holds int64 ids, 8 bytes each, not 4",
+    )
+    expect(
+        right or not _near(ratio, truth / 2),
+        "half the right ratio: the layout keeps input and target windows, 8 bytes per id",
+    )
+    expect(
+        right or not _near(ratio, book_bytes / TINYSHAKESPEARE_GPT2_TOKENS),
+        "that divides by the number of tokens; divide by the tensor's bytes (8 per id)",
+    )
+    expect(
+        right,
+        f"{ratio:.1f} is not it: divide the per-window layout's bytes by the token tensor's nbytes",
+    )
     return (
         f"the per-window layout keeps {truth:.1f} times the bytes of the {token_bytes / 2**20:.1f} MiB token tensor, "
         f"a little below 2 x max_length / stride = {formula:.0f} because the last {max_length} tokens start no window."
