@@ -271,3 +271,40 @@ def layout_bytes_figure(strides: Sequence[int], kept: dict[str, Sequence[int]], 
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def bpe_merges_figure(
+    steps: Sequence[Sequence[int]], token_bytes: dict[int, bytes], names: dict[int, str], row_labels: Sequence[str]
+):
+    """Each row is the sequence after one more BPE merge; a box is as wide as the bytes its token covers (2.5b).
+
+    ``token_bytes`` maps every id in ``steps`` to its bytes; ``names`` gives merged ids (256 and up) a short label.
+
+    >>> fig = bpe_merges_figure([[97, 97], [256]], {97: b"a", 256: b"aa"}, {256: "Z"}, ["bytes", "+ aa→Z"])
+    >>> len(fig.axes[0].patches)
+    3
+    >>> plt.close(fig)
+    """
+    steps = [list(seq) for seq in require_iterable(steps, "steps", of="lists of token ids")]
+    if len(row_labels) != len(steps):
+        raise ValueError(f"row_labels must name each of the {len(steps)} rows, got {len(row_labels)} labels")
+    fig, ax = plt.subplots(figsize=(6, 3))
+    colours = plt.get_cmap(CMAP)
+    for row, seq in enumerate(steps):
+        x = 0
+        for token in seq:
+            width, merged = len(token_bytes[token]), token >= 256
+            level = min(0.1 + 0.35 * (token - 256), 0.9)
+            ax.add_patch(
+                plt.Rectangle((x + 0.05, -row - 0.4), width - 0.1, 0.8, color=colours(level) if merged else "0.88")
+            )
+            ink = "white" if merged and level < 0.6 else "black"  # dark boxes get white labels
+            ax.text(x + width / 2, -row, names.get(token, chr(token)), ha="center", va="center", color=ink)
+            x += width
+    ax.set_xlim(0, sum(len(token_bytes[token]) for token in steps[0]))
+    ax.set_ylim(-len(steps) + 0.5, 0.5)
+    ax.set_yticks([-row for row in range(len(steps))], row_labels)
+    ax.set_xlabel("byte position")
+    ax.set_title("BPE merges, one per row", fontsize=10)
+    fig.tight_layout()
+    return fig
