@@ -28,6 +28,8 @@ import os
 
 import torch
 
+from helpers.checks import one_of, require_bool, require_str, require_tensor
+
 DEVICE_ENV_VAR = "LLMFS_DEVICE"
 """The environment variable that selects the device."""
 
@@ -39,19 +41,6 @@ RTOL = 1e-4
 
 ATOL = 1e-5
 """Absolute tolerance when comparing float32 results computed on different devices (for values near 0)."""
-
-
-def _normalise(setting: object, name: str) -> str:
-    """``setting`` lower-cased and stripped, or a TypeError/ValueError that names ``name``."""
-    if not isinstance(setting, str):
-        raise TypeError(f"{name} must be a str, one of {', '.join(SETTINGS)}; got {type(setting).__name__}")
-    value = setting.strip().lower()
-    if value not in SETTINGS:
-        raise ValueError(
-            f"{name}={setting!r} is not a device setting: use one of {', '.join(SETTINGS)} "
-            f"(auto picks CUDA, then MPS, then the CPU)"
-        )
-    return value
 
 
 def resolve_device(setting: str, *, cuda_available: bool, mps_available: bool, name: str = "setting") -> str:
@@ -71,12 +60,12 @@ def resolve_device(setting: str, *, cuda_available: bool, mps_available: bool, n
     ...
     ValueError: setting='cuda' asks for a CUDA GPU, but none is available on this machine; use 'auto' ... or 'cpu'
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    for flag, flag_name in ((cuda_available, "cuda_available"), (mps_available, "mps_available")):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{flag_name} must be a bool, got {type(flag).__name__}")
-    value = _normalise(setting, name)
+    name = require_str(name, "name")
+    cuda_available, mps_available = (
+        require_bool(cuda_available, "cuda_available"),
+        require_bool(mps_available, "mps_available"),
+    )
+    value = one_of(require_str(setting, name).strip().lower(), name, SETTINGS)
     if value == "auto":
         return "cuda" if cuda_available else "mps" if mps_available else "cpu"
     available = {"cpu": True, "cuda": cuda_available, "mps": mps_available}[value]
@@ -97,7 +86,7 @@ def pick_device(setting: str | None = None) -> torch.device:
     >>> pick_device("gpu")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: setting='gpu' is not a device setting: use one of cpu, cuda, mps, auto (auto picks ...)
+    ValueError: setting must be one of 'cpu', 'cuda', 'mps', 'auto', got 'gpu'
     """
     if setting is None:
         setting, name = os.environ.get(DEVICE_ENV_VAR, "") or "cpu", DEVICE_ENV_VAR
@@ -121,9 +110,7 @@ def close_across_devices(actual: torch.Tensor, expected: torch.Tensor) -> bool:
     >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.001]))
     False
     """
-    for tensor, tensor_name in ((actual, "actual"), (expected, "expected")):
-        if not isinstance(tensor, torch.Tensor):
-            raise TypeError(f"{tensor_name} must be a torch.Tensor, got {type(tensor).__name__}")
+    actual, expected = require_tensor(actual, "actual"), require_tensor(expected, "expected")
     if actual.shape != expected.shape:
         raise ValueError(
             f"actual and expected must have the same shape, got {tuple(actual.shape)} and {tuple(expected.shape)}"

@@ -1,7 +1,7 @@
 """Appendix A's toy problem: a small multilayer network and five 2-D training points.
 
 The primer (appendix A.5–A.7) builds both step by step. They live here once so
-that the A.9 notebook and the data-parallel script :mod:`helpers.ddp` train
+that the A.9 notebook and the data-parallel script :mod:`helpers.ddp_script` train
 exactly the same network on exactly the same data.
 
 >>> X_train, y_train, X_test, y_test = toy_data()
@@ -19,13 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch.utils.data import Dataset
 
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return value
+from helpers.checks import positive_int, require_iterable, require_tensor
 
 
 class NeuralNetwork(torch.nn.Module):
@@ -45,13 +39,8 @@ class NeuralNetwork(torch.nn.Module):
 
     def __init__(self, num_inputs: int, num_outputs: int, hidden: Sequence[int] = (30, 20)):
         super().__init__()
-        _positive_int(num_inputs, "num_inputs")
-        _positive_int(num_outputs, "num_outputs")
-        if isinstance(hidden, str) or not isinstance(hidden, Sequence):
-            raise TypeError(f"hidden must be a sequence of ints (layer sizes), got {type(hidden).__name__}")
-        for size in hidden:
-            _positive_int(size, "each hidden layer size")
-        sizes = [num_inputs, *hidden, num_outputs]
+        hidden = [positive_int(size, "each hidden size") for size in require_iterable(hidden, "hidden", of="ints")]
+        sizes = [positive_int(num_inputs, "num_inputs"), *hidden, positive_int(num_outputs, "num_outputs")]
         layers: list[torch.nn.Module] = []
         for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
             if i:
@@ -73,10 +62,7 @@ class ToyDataset(Dataset):
     """
 
     def __init__(self, features: torch.Tensor, labels: torch.Tensor):
-        if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
-            raise TypeError(
-                f"features and labels must be tensors, got {type(features).__name__} and {type(labels).__name__}"
-            )
+        features, labels = require_tensor(features, "features"), require_tensor(labels, "labels")
         if len(features) != len(labels):
             raise ValueError(
                 f"features and labels must have one label per example, got {len(features)} and {len(labels)}"

@@ -1,10 +1,8 @@
-"""helpers.ddp: real two-process DDP training on the CPU, its failure modes, and its argument checks.
+"""The DDP script, its launcher and its one-process reference: real two-process runs on the CPU, failures, checks.
 
-Three runs start real processes with torchrun (gloo, 127.0.0.1): a normal run, a
-crashing rank and a stuck rank; a fourth checks that the launcher's own time
-limit kills every process. The argument checks run in this process.
-The tests that start processes are marked ``slow`` (about 25 s together), so
-``make test-fast`` leaves them out and ``make test`` runs them.
+Runs that start processes (torchrun, gloo, 127.0.0.1) are marked ``slow``: a normal run, a crashing rank
+and a stuck rank (both injected by ``tests/ddp_faults.py``, test-only), and the launcher's own time limit.
+The argument checks and the result files run in this process.
 """
 
 from __future__ import annotations
@@ -18,28 +16,26 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import ddp
 from helpers.ddp import (
-    REPO_ROOT,
+    RESULT_KEYS,
     flat_weights,
     global_batches,
     load_rank_results,
     rank_shards,
-    run_ddp,
     train_single_process,
 )
+from helpers.ddp_launch import REPO_ROOT, run_ddp, torchrun_command
 from helpers.devices import ATOL, RTOL
-from helpers.toy import NeuralNetwork
+from helpers.toy import NeuralNetwork, toy_data
 from tests.nbtools import notebook_namespace
 
 EPOCHS = 2
-SEED = 123
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("ddp")
-    run = run_ddp(2, out_dir, epochs=EPOCHS, seed=SEED, timeout=30, launch_timeout=120)
+    run = run_ddp(2, out_dir, epochs=EPOCHS, timeout=30, launch_timeout=120)
     return run, out_dir
 
 
@@ -49,41 +45,38 @@ def test_run_succeeds_and_reports(finished_run):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.errors == []
     lines = run.rank_lines
-    assert "weights identical on all 2 ranks: True" in lines
-    assert "weights equal single-process training on the global batches: True" in lines
+    assert [line[:8] for line in lines] == ["[rank 0]"] * (EPOCHS + 1) + ["[rank 1]"] * (EPOCHS + 1)
     for rank in range(2):
-        for epoch in range(1, EPOCHS + 1):
-            shard = rank_shards(5, 2, epoch - 1, SEED)[rank]
-            assert any(line.startswith(f"rank {rank}/2 epoch {epoch}: shard {shard}, loss ") for line in lines)
+        assert f"[rank {rank}] Epoch: 001/{EPOCHS:03d} | Batchsize 002 | Loss: " in lines[rank * (EPOCHS + 1)]
+        assert lines[rank * (EPOCHS + 1) + EPOCHS].endswith("weights identical on all 2 ranks: True")
 
 
 @pytest.mark.slow
 def test_each_rank_reads_its_shard(finished_run):
-    results = load_rank_results(finished_run[1])
+    results = load_rank_results(finished_run[1], 2)
     assert [r["rank"] for r in results] == [0, 1]
     for epoch in range(EPOCHS):
         shards = [r["shards"][epoch] for r in results]
-        assert shards == rank_shards(5, 2, epoch, SEED)
+        assert shards == rank_shards(5, 2, epoch)
         assert set(shards[0]) | set(shards[1]) == set(range(5))  # every example, one of them twice (padding)
 
 
 @pytest.mark.slow
 def test_ranks_end_identical_and_equal_one_process(finished_run):
-    results = load_rank_results(finished_run[1])
-    assert all(r["weights_identical_across_ranks"] for r in results)
+    results = load_rank_results(finished_run[1], 2)
+    assert all(r["identical"] for r in results)
     rank0, rank1 = (r["state_dict"] for r in results)
     assert all(torch.equal(rank0[name], rank1[name]) for name in rank0)
 
-    reference, reference_losses = train_single_process(2, epochs=EPOCHS, seed=SEED)
+    reference, reference_losses = train_single_process(2, epochs=EPOCHS)
     for name, weights in reference.state_dict().items():
         assert torch.allclose(rank0[name], weights, rtol=RTOL, atol=ATOL), name
-    torch.manual_seed(SEED)
+    torch.manual_seed(123)
     untrained = flat_weights(NeuralNetwork(2, 2))
     assert not torch.allclose(flat_weights(reference), untrained, atol=1e-3), "training changed nothing"
-
-    # The global loss of a step is the mean of the ranks' losses (equal shard sizes).
+    # The global loss of a step is the mean of the ranks' losses (equal batch sizes).
     for epoch in range(EPOCHS):
-        mean = torch.tensor([r["step_losses"][epoch] for r in results]).mean(dim=0)
+        mean = torch.tensor([r["losses"][epoch] for r in results]).mean(dim=0)
         assert torch.allclose(mean, torch.tensor(reference_losses[epoch]), rtol=RTOL, atol=ATOL)
 
 
@@ -91,19 +84,27 @@ def test_ranks_end_identical_and_equal_one_process(finished_run):
 def test_a_crashing_rank_ends_the_run_with_a_clear_error(tmp_path):
     # The peers' timeout is far beyond the launch limit: the run can only end in time (no TimeoutError)
     # because torchrun stops the other rank as soon as one fails.
-    run = run_ddp(2, tmp_path, epochs=1, timeout=600, launch_timeout=120, fail_rank=1)
+    run = run_ddp(
+        2, tmp_path, epochs=1, timeout=600, launch_timeout=120, script="tests.ddp_faults", script_args=["--fail-rank=1"]
+    )
     assert run.returncode != 0
-    assert "helpers.ddp: rank 1 failed: RuntimeError: rank 1 crashed on purpose (--fail-rank 1)" in run.errors
-    with pytest.raises(ValueError, match="holds no rank<r>.json"):
-        load_rank_results(tmp_path)
+    assert "helpers.ddp_launch: rank 1 failed: RuntimeError: rank 1 crashed on purpose (--fail-rank 1)" in run.errors
+    with pytest.raises(FileNotFoundError, match="rank0.pt is missing"):
+        load_rank_results(tmp_path, 2)
 
 
 @pytest.mark.slow
 def test_a_stuck_rank_ends_the_run_after_the_timeout(tmp_path):
     # Rank 1 sleeps for a day; without the 2 s process-group timeout this would hit launch_timeout.
-    run = run_ddp(2, tmp_path, epochs=1, timeout=2, launch_timeout=120, hang_rank=1)
+    start = time.monotonic()
+    run = run_ddp(
+        2, tmp_path, epochs=1, timeout=2, launch_timeout=120, script="tests.ddp_faults", script_args=["--hang-rank=1"]
+    )
     assert run.returncode != 0
-    assert any(line.startswith("helpers.ddp: rank 0 failed: waited more than --timeout 2 s") for line in run.errors)
+    assert any(
+        line.startswith("helpers.ddp_launch: rank 0 failed: waited longer than --timeout") for line in run.errors
+    )
+    assert time.monotonic() - start < 100
 
 
 def _processes_mentioning(text: str) -> list[int]:
@@ -123,9 +124,34 @@ def _processes_mentioning(text: str) -> list[int]:
 def test_launch_timeout_kills_every_process(tmp_path):
     out_dir = tmp_path / "stuck-run"
     with pytest.raises(TimeoutError, match="did not finish within launch_timeout=4 s"):
-        run_ddp(2, out_dir, epochs=1, timeout=600, launch_timeout=4, hang_rank=1)
+        run_ddp(
+            2,
+            out_dir,
+            epochs=1,
+            timeout=600,
+            launch_timeout=4,
+            script="tests.ddp_faults",
+            script_args=["--hang-rank=1"],
+        )
     time.sleep(0.5)
     assert _processes_mentioning(str(out_dir)) == []
+
+
+@pytest.mark.slow
+def test_script_started_without_torchrun_fails_naming_the_variable():
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.ddp_launch", "helpers.ddp_script"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "helpers.ddp_launch: rank ? failed:" in result.stderr
+    assert "RANK" in result.stderr
 
 
 # --- bad arguments, checked before any process starts -------------------------------------------
@@ -134,15 +160,17 @@ def test_launch_timeout_kills_every_process(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"nproc": 6}, ValueError, "world size 6 .* larger than the 5 training examples"),
+        ({"nproc": 5}, ValueError, "nproc must be an int in \\[1, 5\\).*no batch"),
         ({"nproc": "2"}, TypeError, "nproc must be an int"),
-        ({"backend": "mpi"}, ValueError, "backend='mpi' is not known: use one of auto, gloo, nccl"),
-        ({"backend": None}, TypeError, "backend must be a str"),
-        ({"fail_rank": 2}, ValueError, "fail_rank=2 is not a rank: ranks are 0 to 1"),
-        ({"hang_rank": -1}, ValueError, "hang_rank must be at least 0"),
-        ({"timeout": 0}, ValueError, "timeout must be a positive"),
-        ({"epochs": 0}, ValueError, "epochs must be at least 1"),
-        ({"out_dir": 3}, TypeError, "out_dir must be a str or Path"),
+        ({"backend": "mpi"}, ValueError, "backend must be one of 'gloo', 'nccl'"),
+        ({"backend": None}, TypeError, "backend must be one of"),
+        ({"timeout": 0}, ValueError, "timeout must be in"),
+        ({"launch_timeout": float("inf")}, ValueError, "launch_timeout must be a finite number"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"out_dir": 3}, TypeError, "out_dir must be a str or pathlib.Path"),
+        ({"script_args": "--epochs 1"}, TypeError, "script_args must be a list"),
+        ({"script_args": [1]}, TypeError, "each of script_args must be a str"),
+        ({"script": None}, TypeError, "script must be a str"),
     ],
 )
 def test_run_ddp_rejects_bad_arguments(kwargs, error, message):
@@ -150,123 +178,113 @@ def test_run_ddp_rejects_bad_arguments(kwargs, error, message):
         run_ddp(**kwargs)
 
 
-# main() is wrapped by torch's @record, which cannot install its fault handler under pytest's capture.
-pytestmark = pytest.mark.filterwarnings("ignore:Unable to enable fault handler:UserWarning")
+def test_torchrun_command_starts_the_script_under_the_launcher():
+    command = torchrun_command(3, 29533, "helpers.ddp_script", ["--epochs=1"])
+    assert command[1:3] == ["-m", "torch.distributed.run"]
+    assert "--nproc_per_node=3" in command and "--master_port=29533" in command
+    assert command[-4:] == ["-m", "helpers.ddp_launch", "helpers.ddp_script", "--epochs=1"]
+    with pytest.raises(ValueError, match="port must be an int in"):
+        torchrun_command(2, 70000, "helpers.ddp_script")
 
 
-@pytest.fixture
-def as_rank(monkeypatch):
-    def set_rank(rank: int, world_size: int) -> None:
-        for name, value in (("RANK", rank), ("LOCAL_RANK", rank), ("WORLD_SIZE", world_size)):
-            monkeypatch.setenv(name, str(value))
-
-    return set_rank
+# --- rank results: missing, damaged or foreign files name the file ------------------------------
 
 
-def test_script_refuses_more_processes_than_examples(as_rank, capsys):
-    as_rank(0, 6)
-    with pytest.raises(ValueError, match="world size 6 .* larger than the 5 training examples"):
-        ddp.main([])
-    assert "helpers.ddp: rank 0 failed: ValueError: world size 6" in capsys.readouterr().err
+def _result(rank: int, world_size: int = 2) -> dict:
+    return {"rank": rank, "world_size": world_size, "shards": [], "losses": [], "identical": True, "accuracy": {}}
 
 
-def test_script_refuses_an_unknown_backend(as_rank, capsys):
-    as_rank(0, 2)
-    with pytest.raises(SystemExit) as exit_info:
-        ddp.main(["--backend", "mpi"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "argument --backend: invalid choice: 'mpi' (choose from" in err
-    assert all(name in err for name in ("auto", "gloo", "nccl"))
+def _write_results(folder: Path, world_size: int = 2) -> None:
+    for rank in range(world_size):
+        torch.save(
+            _result(rank, world_size) | {"state_dict": NeuralNetwork(2, 2).state_dict()}, folder / f"rank{rank}.pt"
+        )
 
 
-def test_script_refuses_nccl_without_cuda(as_rank, monkeypatch, capsys):
-    as_rank(0, 2)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ValueError, match="--backend nccl needs CUDA GPUs"):
-        ddp.main(["--backend", "nccl"])
+def test_load_rank_results_reads_every_rank(tmp_path):
+    _write_results(tmp_path)
+    results = load_rank_results(tmp_path, 2)
+    assert [r["rank"] for r in results] == [0, 1]
+    assert all(set(RESULT_KEYS) <= set(r) for r in results)
 
 
-def test_script_refuses_more_ranks_than_gpus(as_rank, monkeypatch):
-    as_rank(0, 3)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    with pytest.raises(
-        ValueError, match="--nproc_per_node=3 with NCCL needs one GPU per process, but this machine has 2"
-    ):
-        ddp.main(["--backend", "nccl"])
+def test_a_missing_rank_file_is_named(tmp_path):
+    _write_results(tmp_path)
+    (tmp_path / "rank1.pt").unlink()
+    with pytest.raises(FileNotFoundError, match=r"rank1\.pt is missing: rank 1"):
+        load_rank_results(tmp_path, 2)
 
 
-@pytest.mark.parametrize(("gpus", "expected"), [(0, "gloo"), (2, "gloo"), (3, "nccl")])
-def test_auto_backend_needs_a_gpu_per_rank(monkeypatch, gpus, expected):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpus > 0)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
-    monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
-    backend, device = ddp._backend_and_device("auto", local_rank=1, world_size=3)
-    assert backend == expected
-    assert device == (torch.device("cuda", 1) if expected == "nccl" else torch.device("cpu"))
+@pytest.mark.parametrize("damage", ["truncate", "empty", "text"])
+def test_a_damaged_rank_file_is_named(tmp_path, damage):
+    _write_results(tmp_path)
+    path = tmp_path / "rank1.pt"
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[: len(data) // 2], "empty": b"", "text": b"not a checkpoint"}[damage])
+    with pytest.raises(ValueError, match=r"rank1\.pt is damaged"):
+        load_rank_results(tmp_path, 2)
 
 
-def test_script_refuses_a_test_flag_that_is_not_a_rank(as_rank):
-    as_rank(0, 2)
-    with pytest.raises(ValueError, match="--fail-rank 2 is not a rank: ranks are 0 to 1"):
-        ddp.main(["--fail-rank", "2"])
+def test_a_foreign_rank_file_is_named(tmp_path):
+    _write_results(tmp_path)
+    torch.save({"rank": 1}, tmp_path / "rank1.pt")
+    with pytest.raises(ValueError, match=r"rank1\.pt is not a rank result"):
+        load_rank_results(tmp_path, 2)
+    _write_results(tmp_path, world_size=3)  # rank0.pt and rank1.pt now say "of 3"
+    with pytest.raises(ValueError, match=r"rank0\.pt holds rank 0 of 3, not rank 0 of 2"):
+        load_rank_results(tmp_path, 2)
 
 
-@pytest.mark.parametrize(("argv", "message"), [(["--epochs", "0"], "--epochs: must be a positive int")])
-def test_script_rejects_bad_values(as_rank, capsys, argv, message):
-    as_rank(0, 2)
-    with pytest.raises(SystemExit):
-        ddp.main(argv)
-    assert message in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_script_started_without_torchrun_says_how_to_start_it(monkeypatch):
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    result = subprocess.run(
-        [sys.executable, "-m", "helpers.ddp"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode != 0
-    assert "helpers.ddp: rank ? failed: RuntimeError: RANK, WORLD_SIZE, LOCAL_RANK not set" in result.stderr
-    assert "must be started by torchrun" in result.stderr
+def test_load_rank_results_checks_its_arguments(tmp_path):
+    with pytest.raises(TypeError, match="out_dir must be a str or pathlib.Path"):
+        load_rank_results(3, 2)
+    with pytest.raises(ValueError, match="world_size must be an int in"):
+        load_rank_results(tmp_path, 0)
 
 
 # --- the single-process reference and the notebook's shard rule ----------------------------------
 
 
-@pytest.mark.parametrize(("world_size", "batch_size"), [(1, 2), (2, 1), (2, 2), (3, 1), (5, 1)])
-def test_global_batches_hold_every_rank_batch(world_size, batch_size):
+@pytest.mark.parametrize("world_size", [1, 2, 3, 4])
+def test_global_batches_hold_every_rank_batch(world_size):
     for epoch in range(3):
-        shards = rank_shards(5, world_size, epoch, SEED)
-        batches = global_batches(5, world_size, batch_size, epoch, SEED)
-        assert sum(len(b) for b in batches) == sum(len(s) for s in shards) == world_size * -(-5 // world_size)
-        assert set().union(*map(set, batches)) == set(range(5))
+        shards = rank_shards(5, world_size, epoch)
+        batches = global_batches(5, world_size, epoch)
+        assert [len(b) for b in batches] == [2 * world_size] * (len(shards[0]) // 2)
+        assert all(set(b) <= set(range(5)) for b in batches)
 
 
-def test_one_rank_equals_plain_training_without_padding():
-    """With one rank there is no padding: the reference is ordinary minibatch training on a shuffled order."""
-    model, losses = train_single_process(1, epochs=1, batch_size=5, seed=SEED)
-    torch.manual_seed(SEED)
+def test_shards_follow_set_epoch():
+    assert rank_shards(5, 2, 0) != rank_shards(5, 2, 1)
+    assert rank_shards(5, 2, 1) == rank_shards(5, 2, 1, sampler_seed=0)
+    assert rank_shards(5, 2, 1) != rank_shards(5, 2, 1, sampler_seed=123)
+    with pytest.raises(ValueError, match="world_size must be an int in \\[1, 6\\)"):
+        rank_shards(5, 6, 0)
+
+
+def test_one_rank_equals_plain_training_on_its_batches():
+    """With one rank there is no padding: the reference is ordinary minibatch training on the sampler's order."""
+    model, losses = train_single_process(1, epochs=1)
+    torch.manual_seed(123)
     plain = NeuralNetwork(2, 2)
-    from helpers.toy import toy_data
-
     X, y, _, _ = toy_data()
     optimizer = torch.optim.SGD(plain.parameters(), lr=0.5)
-    loss = torch.nn.functional.cross_entropy(plain(X), y)  # the full batch: order does not matter for the mean
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    assert losses == [[pytest.approx(loss.item(), rel=1e-6)]]
+    plain_losses = []
+    for batch in ([4, 0], [1, 3]):  # rank_shards(5, 1, 0) in batches of 2, the last one dropped
+        loss = torch.nn.functional.cross_entropy(plain(X[batch]), y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        plain_losses.append(loss.item())
+    assert losses == [pytest.approx(plain_losses, rel=1e-6)]
     assert torch.allclose(flat_weights(model), flat_weights(plain), rtol=RTOL, atol=ATOL)
 
 
-def test_notebook_shards_by_hand_equal_helpers():
+def test_notebook_shards_by_hand_equal_the_sampler():
     nb = notebook_namespace("00b-appendix-a9-devices-and-ddp.ipynb")
     for num_examples in (1, 4, 5, 7):
         for world_size in range(1, num_examples + 1):
             for epoch in range(3):
-                assert nb["shards_by_hand"](num_examples, world_size, epoch, 7) == rank_shards(
-                    num_examples, world_size, epoch, 7
+                assert nb["shards_by_hand"](num_examples, world_size, epoch) == rank_shards(
+                    num_examples, world_size, epoch
                 )

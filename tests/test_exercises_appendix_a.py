@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.metadata
 import platform
 
@@ -10,6 +11,8 @@ import torch
 
 from helpers.exercises import appendix_a, check_a_1, check_a_2, check_a_3, check_a_4, check_rank_shards
 from tests.test_exercises import assert_right, assert_wrong
+
+SEED_123_SHARDS = [[4, 0], [1, 2], [3, 4]]  # rank_shards(5, 3, 1, sampler_seed=123)
 
 # A.1
 
@@ -25,6 +28,7 @@ def test_a_1_right(capsys):
         ("2.7.18", torch.__version__, "not 2.7.18"),
         (platform.python_version(), "1.0.0", "not 1.0.0"),
         (3.11, torch.__version__, "python_version must be a str"),
+        (None, None, "ask platform.python_version()"),
         (platform.python_version(), None, "torch_version must be a str"),
     ],
 )
@@ -60,6 +64,7 @@ def test_a_2_wrong(capsys, versions, monkeypatch, tmp_path):
     assert_wrong(check_a_2({"torch": versions["torch"]}), capsys, "no numpy, tiktoken, regex, matplotlib")
     assert_wrong(check_a_2(versions | {"numpy": "1.26.0"}), capsys, "not 1.26.0", "importlib.metadata.version('numpy')")
     assert_wrong(check_a_2(versions | {"regex": 2026}), capsys, "versions['regex'] must be a str")
+    assert_wrong(check_a_2(None), capsys, "versions must be a dict")
     assert_wrong(check_a_2(list(versions.items())), capsys, "versions must be a dict", "got list")
     pins = tmp_path / "requirements.txt"
     pins.write_text("".join(f"{name}==0.0.1\n" for name in appendix_a.LIBRARIES))
@@ -82,6 +87,7 @@ def test_a_3_right(capsys):
         (2213, "50-input, 3-output network"),
         (750, "2 → 30 → 20 → 2"),
         ("752", "num_params must be an int"),
+        (None, "num_params must be an int"),
         (True, "num_params must be an int"),
     ],
 )
@@ -112,28 +118,56 @@ def test_a_4_wrong(capsys, matrices):
     assert_wrong(check_a_4(a, b, torch.rand(100, 200) @ b), capsys, "not a @ b of these a and b")
     assert_wrong(check_a_4(a, b, (a @ b).tolist()), capsys, "product must be a 2-D tensor", "got list")
     assert_wrong(check_a_4(a.flatten(), b, a @ b), capsys, "a must be a 2-D tensor")
+    assert_wrong(check_a_4(None, None, None), capsys, "a must be a 2-D tensor")
 
 
 # A.9: three ranks
 
 
 def test_rank_shards_right(capsys):
-    assert_right(check_rank_shards([[4, 0], [1, 2], [3, 4]]), capsys, "example 4 is read twice")
-    assert_right(check_rank_shards(((4, 0), (1, 2), (3, 4))), capsys)
+    assert_right(check_rank_shards([[0, 3], [4, 1], [2, 0]]), capsys, "example 0 is read twice")
+    assert_right(check_rank_shards(((0, 3), (4, 1), (2, 0))), capsys)
 
 
 @pytest.mark.parametrize(
     ("shards", "hints"),
     [
-        ([[2, 3], [0, 4], [1, 2]], ("epoch 0's shards", "set_epoch(1)")),
-        ([[0, 3], [1, 4], [2, 0]], ("stored order", "shuffle=True")),
-        ([[4, 0], [1, 2], [3]], ("different numbers of examples",)),
-        ([[4, 1], [3, 0], [2, 4]], ("positions r, r + 3",)),
-        ([[0, 4], [2, 1], [3, 4]], ("another order", "seed + epoch")),
-        ([[4, 0, 1], [2, 3, 4]], ("give one per rank, 3 ranks",)),
-        ([[0, 1], [2, 3], [4, 0]], ("not the sampler's shards",)),
+        ([[4, 3], [0, 2], [1, 4]], ("epoch 0's shards", "set_epoch(1)")),
+        (SEED_123_SHARDS, ("seed=123 is the model's seed",)),
+        ([[0, 3], [1, 4], [2, 0]], ("stored order", "shuffles")),
+        ([[0, 3], [4, 1], [2]], ("different numbers of examples",)),
+        ([[0, 4], [2, 3], [1, 0]], ("positions r, r + 3",)),
+        ([[3, 0], [4, 1], [2, 0]], ("another order", "seed + epoch")),
+        ([[0, 3, 4], [1, 2, 0]], ("give one per rank, 3 ranks",)),
+        ([[1, 1], [2, 2], [3, 3]], ("not the sampler's shards",)),
         ("4 0 1 2 3 4", ("shards must be a list",)),
+        (None, ("shards must be a list",)),
     ],
 )
 def test_rank_shards_wrong(capsys, shards, hints):
     assert_wrong(check_rank_shards(shards), capsys, *hints)
+
+
+# Every check leaves the reader's state as it was: the random generators and the arguments.
+
+
+@pytest.mark.parametrize(
+    ("check", "args"),
+    [
+        (check_a_3, (752,)),
+        (check_a_3, (700,)),
+        (check_a_4, (torch.rand(100, 200), torch.rand(200, 300), torch.rand(100, 300))),
+        (check_rank_shards, ([[0, 3], [4, 1], [2, 0]],)),
+        (check_rank_shards, ([[4, 3], [0, 2], [1, 4]],)),
+    ],
+)
+def test_checks_leave_the_readers_state_alone(capsys, check, args):
+    torch.manual_seed(7)
+    expected_next = torch.rand(3)
+    torch.manual_seed(7)
+    before = copy.deepcopy(args)
+    check(*args)
+    capsys.readouterr()
+    assert torch.equal(torch.rand(3), expected_next), "the check moved the global random generator"
+    for old, new in zip(before, args, strict=True):
+        assert torch.equal(old, new) if isinstance(old, torch.Tensor) else old == new, "the check changed an argument"

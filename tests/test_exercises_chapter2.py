@@ -19,6 +19,7 @@ from helpers.exercises import (
     check_window_layout_ratio,
 )
 from helpers.exercises.chapter2 import SCALED_COSINE_VECTORS, TINYSHAKESPEARE_GPT2_TOKENS
+from tests.nbtools import notebook_namespace
 from tests.test_exercises import assert_right, assert_wrong
 
 
@@ -48,7 +49,36 @@ CAT, KITTEN = torch.tensor([0.9, 0.2]), torch.tensor([0.8, 0.9])
 
 
 def test_scaled_cosine_vectors_are_the_notebooks():
-    assert SCALED_COSINE_VECTORS == {"cat": (0.9, 0.2), "kitten": (0.8, 0.9)}
+    notebook = notebook_namespace("02.1-word-embeddings.ipynb")
+    for word, vector in SCALED_COSINE_VECTORS.items():
+        assert notebook[word].tolist() == pytest.approx(vector)
+
+
+@pytest.mark.parametrize(
+    ("check", "placeholders"),
+    [
+        (check_scaled_cosine, 3),
+        (check_top_tokens, 1),
+        (check_punctuation_share, 1),
+        (check_round_trip, 3),
+        (check_round_trip_break, 1),
+        (check_glued_endoftext, 2),
+    ],
+)
+def test_placeholders_get_a_hint(capsys, check, placeholders):
+    """The reader's cell starts as ``answer = None``: the check says "not yet" and raises nothing."""
+    assert_wrong(check(*[None] * placeholders), capsys, "must be")
+
+
+def test_a_check_leaves_the_answer_as_it_was(capsys):
+    long_cat = (3 * CAT).requires_grad_()
+    before = long_cat.detach().clone()
+    assert_right(check_scaled_cosine(long_cat, 2.7, 0.8107), capsys)
+    assert torch.equal(long_cat.detach(), before) and long_cat.requires_grad and long_cat.grad is None
+    top = Counter(helpers.split_text(helpers.load_text("the-verdict.txt"))).most_common(10)
+    copy = list(top)
+    assert_right(check_top_tokens(top), capsys)
+    assert top == copy
 
 
 def test_scaled_cosine_right(capsys):
@@ -106,7 +136,7 @@ def test_top_tokens_wrong(capsys, story_tokens):
     off_by_one = [(token, n + 1) for token, n in Counter(story_tokens).most_common(10)]
     assert_wrong(check_top_tokens(off_by_one), capsys, "',' occurs 229 times", "not 230")
     assert_wrong(check_top_tokens(" ".join(top)), capsys, "top must be a list")
-    assert_wrong(check_top_tokens([(229, ","), *top[1:]]), capsys, "top must hold tokens")
+    assert_wrong(check_top_tokens([(229, ","), *top[1:]]), capsys, "top must be a list of tokens")
 
 
 def test_punctuation_share_right(capsys, story_tokens):

@@ -7,7 +7,7 @@ A.1                    00        Python and PyTorch are installed, at the pinned
 A.2                    00        the libraries the notebooks need, at the pinned versions
 A.3                    00        trainable parameters of the 2-input, 2-output network
 A.4                    00        a 100×200 by 200×300 matrix product, on CPU or GPU
-``check_rank_shards``  00b       which examples each of three ranks reads in epoch 1
+``check_rank_shards``  00b       which examples each of three ranks reads after set_epoch(1)
 =====================  ========  ========================================================
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from helpers.exercises.checking import NotYet, checker
+from helpers.exercises.checking import NotYet, checker, expect
 
 __all__ = ["check_a_1", "check_a_2", "check_a_3", "check_a_4", "check_rank_shards"]
 
@@ -28,7 +28,7 @@ MIN_PYTHON = (3, 11)  # pyproject.toml's requires-python
 LIBRARIES = ("torch", "numpy", "tiktoken", "regex", "matplotlib")  # what helpers imports (pyproject's dependencies)
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
 LAYER_SIZES = ((2, 30), (30, 20), (20, 2))  # NeuralNetwork(2, 2): 2 inputs, hidden 30 and 20, 2 outputs
-SHARDS = {"num_examples": 5, "world_size": 3, "epoch": 1, "seed": 123}  # the A.9 notebook's exercise
+SHARDS = {"num_examples": 5, "world_size": 3, "epoch": 1, "seed": 0}  # the A.9 exercise: the script's sampler
 
 
 def _pins() -> dict[str, str]:
@@ -44,12 +44,6 @@ def _release(version: str) -> str:
     return version.split("+")[0]
 
 
-def _str_argument(value: object, name: str, what: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str ({what}), got {type(value).__name__}")
-    return value
-
-
 @checker
 def check_a_1(python_version: str, torch_version: str) -> str:
     """Exercise A.1: the Python and PyTorch versions you found are this environment's, and new enough.
@@ -62,32 +56,31 @@ def check_a_1(python_version: str, torch_version: str) -> str:
     ❌ Not yet: python_version looks like PyTorch's: pass platform.python_version() first, then torch.__version__
     False
     """
-    python_version = _str_argument(python_version, "python_version", "platform.python_version()")
-    torch_version = _str_argument(torch_version, "torch_version", "torch.__version__")
     running, installed = platform.python_version(), torch.__version__
-    if python_version == installed and torch_version == running:
-        raise NotYet(
-            "python_version looks like PyTorch's: pass platform.python_version() first, then torch.__version__"
-        )
-    if python_version != running:
-        raise NotYet(
-            f"this notebook runs Python {running}, not {python_version}: "
-            "ask the running interpreter with platform.python_version()"
-        )
-    if _release(torch_version) != _release(installed):
-        raise NotYet(
-            f"this kernel imports PyTorch {installed}, not {torch_version}: ask it with torch.__version__ "
-            "(a `pip` on another Python may report another copy)"
-        )
-    if tuple(int(part) for part in running.split(".")[:2]) < MIN_PYTHON:
-        raise NotYet(f"Python {running} is too old: the project needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer")
-    pinned = _pins()["torch"]
-    if _release(installed) != pinned:
-        raise NotYet(f"PyTorch {installed} is installed but requirements.txt pins {pinned}: rebuild .venv with make")
-    return (
-        f"Python is {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer and PyTorch is {pinned}, "
-        "the version requirements.txt pins."
+    expect(isinstance(python_version, str), "python_version must be a str: ask platform.python_version()")
+    expect(isinstance(torch_version, str), "torch_version must be a str: ask torch.__version__")
+    swapped = python_version == installed and torch_version == running
+    expect(
+        not swapped, "python_version looks like PyTorch's: pass platform.python_version() first, then torch.__version__"
     )
+    expect(
+        python_version == running,
+        f"this notebook runs Python {running}, not {python_version}: ask platform.python_version()",
+    )
+    expect(
+        _release(torch_version) == _release(installed),
+        f"this kernel imports PyTorch {installed}, not {torch_version}: ask torch.__version__ "
+        "(a `pip` on another Python may report another copy)",
+    )
+    too_old = tuple(int(part) for part in running.split(".")[:2]) < MIN_PYTHON
+    expect(not too_old, f"Python {running} is too old: the project needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer")
+    pinned = _pins()["torch"]
+    expect(
+        _release(installed) == pinned,
+        f"PyTorch {installed} is installed but requirements.txt pins {pinned}: rebuild .venv with make",
+    )
+    minimum = f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]}"
+    return f"Python is {minimum} or newer and PyTorch is {pinned}, the version requirements.txt pins."
 
 
 @checker
@@ -102,21 +95,24 @@ def check_a_2(versions: dict[str, str]) -> str:
     ❌ Not yet: versions has no numpy, tiktoken, regex, matplotlib: add one entry per library that helpers imports
     False
     """
-    if not isinstance(versions, dict):
-        raise TypeError(f"versions must be a dict of library name -> version str, got {type(versions).__name__}")
+    expect(
+        isinstance(versions, dict),
+        f"versions must be a dict of library name -> version str, got {type(versions).__name__}",
+    )
     missing = [name for name in LIBRARIES if name not in versions]
-    if missing:
-        raise NotYet(f"versions has no {', '.join(missing)}: add one entry per library that helpers imports")
+    expect(not missing, f"versions has no {', '.join(missing)}: add one entry per library that helpers imports")
     pins = _pins()
     for name in LIBRARIES:
-        reported = _str_argument(versions[name], f"versions[{name!r}]", "a version such as '2.4.6'")
-        installed = importlib.metadata.version(name)
-        if _release(reported) != _release(installed):
-            raise NotYet(
-                f"{name} {installed} is installed, not {reported}: read it with importlib.metadata.version({name!r})"
-            )
-        if _release(installed) != pins[name]:
-            raise NotYet(f"{name} {installed} is installed but requirements.txt pins {pins[name]}: rebuild .venv")
+        reported, installed = versions[name], importlib.metadata.version(name)
+        expect(isinstance(reported, str), f"versions[{name!r}] must be a str, a version such as '2.4.6'")
+        expect(
+            _release(reported) == _release(installed),
+            f"{name} {installed} is installed, not {reported}: read it with importlib.metadata.version({name!r})",
+        )
+        expect(
+            _release(installed) == pins[name],
+            f"{name} {installed} is installed but requirements.txt pins {pins[name]}: rebuild .venv",
+        )
     names = ", ".join(LIBRARIES[:-1]) + f" and {LIBRARIES[-1]}"
     return f"{names} are installed at the versions requirements.txt pins."
 
@@ -132,26 +128,27 @@ def check_a_3(num_params: int) -> str:
     ❌ Not yet: 700 counts the weights only: each Linear(n_in, n_out) also has n_out biases
     False
     """
-    if isinstance(num_params, bool) or not isinstance(num_params, int):
-        raise TypeError(f"num_params must be an int (your count), got {type(num_params).__name__}")
-    from helpers.toy import NeuralNetwork
-
-    model = NeuralNetwork(2, 2)
-    expected = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    is_int = isinstance(num_params, int) and not isinstance(num_params, bool)
+    expect(is_int, f"num_params must be an int (your count), got {type(num_params).__name__}")
     weights = sum(n_in * n_out for n_in, n_out in LAYER_SIZES)
     biases = sum(n_out for _, n_out in LAYER_SIZES)
-    if num_params == expected:
-        return f"2 → 30 → 20 → 2: {weights} weights and {biases} biases, {expected} trainable parameters."
-    if num_params == weights:
-        raise NotYet(f"{num_params} counts the weights only: each Linear(n_in, n_out) also has n_out biases")
-    if num_params == biases:
-        raise NotYet(f"{num_params} counts the biases only: each Linear(n_in, n_out) also has n_in * n_out weights")
-    if num_params == sum(p.numel() for p in NeuralNetwork(50, 3).parameters()):
-        raise NotYet(f"{num_params} is the 50-input, 3-output network of A.5; the exercise has 2 inputs, 2 outputs")
-    raise NotYet(
-        f"{num_params} is not the count: the layers are 2 → 30 → 20 → 2, and each Linear(n_in, n_out) "
-        "has n_in * n_out weights and n_out biases"
+    expect(
+        num_params != weights, f"{num_params} counts the weights only: each Linear(n_in, n_out) also has n_out biases"
     )
+    expect(
+        num_params != biases,
+        f"{num_params} counts the biases only: each Linear(n_in, n_out) also has n_in * n_out weights",
+    )
+    expect(
+        num_params != 2213,
+        f"{num_params} is the 50-input, 3-output network of A.5; the exercise has 2 inputs, 2 outputs",
+    )
+    expect(
+        num_params == weights + biases,
+        f"{num_params} is not the count: the layers are 2 → 30 → 20 → 2, "
+        "and each Linear(n_in, n_out) has n_in * n_out weights and n_out biases",
+    )
+    return f"2 → 30 → 20 → 2: {weights} weights and {biases} biases, {weights + biases} trainable parameters."
 
 
 @checker
@@ -167,20 +164,26 @@ def check_a_4(a: torch.Tensor, b: torch.Tensor, product: torch.Tensor) -> str:
     False
     """
     for name, value in (("a", a), ("b", b), ("product", product)):
-        if not isinstance(value, torch.Tensor) or value.dim() != 2:
-            raise TypeError(f"{name} must be a 2-D tensor (a matrix), got {type(value).__name__}")
-    if tuple(a.shape) == (200, 100) or tuple(b.shape) == (300, 200):
-        raise NotYet(f"a is {tuple(a.shape)} and b {tuple(b.shape)}: the exercise has a 100×200 a, a 200×300 b")
-    if tuple(a.shape) != (100, 200) or tuple(b.shape) != (200, 300):
-        raise NotYet(
-            f"a is {tuple(a.shape)} and b {tuple(b.shape)}: make them torch.rand(100, 200), torch.rand(200, 300)"
-        )
-    if tuple(product.shape) != (100, 300):
-        raise NotYet(f"product has shape {tuple(product.shape)}; a @ b of a 100×200 and a 200×300 matrix is (100, 300)")
+        is_matrix = isinstance(value, torch.Tensor) and value.dim() == 2
+        expect(is_matrix, f"{name} must be a 2-D tensor (a matrix), got {type(value).__name__}")
+    shapes = f"a is {tuple(a.shape)} and b {tuple(b.shape)}"
+    expect(
+        tuple(a.shape) != (200, 100) and tuple(b.shape) != (300, 200),
+        f"{shapes}: the exercise has a 100×200 a, a 200×300 b",
+    )
+    expect(
+        (tuple(a.shape), tuple(b.shape)) == ((100, 200), (200, 300)),
+        f"{shapes}: make them torch.rand(100, 200), torch.rand(200, 300)",
+    )
+    expect(
+        tuple(product.shape) == (100, 300),
+        f"product has shape {tuple(product.shape)}; a @ b of a 100×200 and a 200×300 matrix is (100, 300)",
+    )
     # Recomputed on the CPU. A GPU adds in another order (and may round through TF32), so compare with a tolerance;
     # a product of other matrices misses it by far more.
-    if not torch.allclose(product.cpu().float(), a.cpu().float() @ b.cpu().float(), rtol=1e-3, atol=1e-3):
-        raise NotYet("product is not a @ b of these a and b: compute it from the same two matrices")
+    expected = a.detach().cpu().float() @ b.detach().cpu().float()
+    close = torch.allclose(product.detach().cpu().float(), expected, rtol=1e-3, atol=1e-3)
+    expect(close, "product is not a @ b of these a and b: compute it from the same two matrices")
     return (
         f"a 100×200 by 200×300 product is 100×300, {100 * 200 * 300:,} multiply-adds, and it matches a @ b on the CPU."
     )
@@ -188,47 +191,56 @@ def check_a_4(a: torch.Tensor, b: torch.Tensor, product: torch.Tensor) -> str:
 
 @checker
 def check_rank_shards(shards: list[list[int]]) -> str:
-    """The A.9 exercise: the indices each of 3 ranks reads in epoch 1 from the 5 training examples (seed 123).
+    """The A.9 exercise: the indices each of 3 ranks reads after ``set_epoch(1)`` (the sampler's default seed, 0).
 
-    >>> check_rank_shards([[4, 0], [1, 2], [3, 4]])
-    ✅ Correct: 3 ranks read 2 examples each in epoch 1; example 4 is read twice (the padding).
+    >>> check_rank_shards([[0, 3], [4, 1], [2, 0]])
+    ✅ Correct: 3 ranks read 2 examples each after set_epoch(1); example 0 is read twice (the padding).
     True
-    >>> check_rank_shards([[2, 3], [0, 4], [1, 2]])
-    ❌ Not yet: these are epoch 0's shards: call sampler.set_epoch(1) before reading epoch 1
+    >>> check_rank_shards([[4, 3], [0, 2], [1, 4]])
+    ❌ Not yet: these are epoch 0's shards: call sampler.set_epoch(1) before reading
     False
     """
-    if not isinstance(shards, (list, tuple)) or not all(isinstance(s, (list, tuple)) for s in shards):
-        raise TypeError(f"shards must be a list with one list of example indices per rank, got {type(shards).__name__}")
+    is_list = isinstance(shards, list | tuple) and all(isinstance(s, list | tuple) for s in shards)
+    expect(is_list, f"shards must be a list with one list of example indices per rank, got {type(shards).__name__}")
     shards = [list(shard) for shard in shards]
     from helpers.ddp import rank_shards
 
     n, world_size, epoch, seed = SHARDS.values()
     expected = rank_shards(n, world_size, epoch, seed)
-    if shards == expected:
-        order = [i for shard in expected for i in shard]
-        twice = sorted({i for i in order if order.count(i) > 1})
-        return (
-            f"{world_size} ranks read {len(expected[0])} examples each in epoch {epoch}; "
-            f"example {', '.join(map(str, twice))} is read twice (the padding)."
-        )
-    if len(shards) != world_size:
-        raise NotYet(f"shards has {len(shards)} lists: give one per rank, {world_size} ranks")
-    if shards == rank_shards(n, world_size, 0, seed):
-        raise NotYet("these are epoch 0's shards: call sampler.set_epoch(1) before reading epoch 1")
+    order = [i for step in zip(*expected, strict=True) for i in step]  # the shuffled, padded order
+    blocks = [order[r * len(expected[0]) : (r + 1) * len(expected[0])] for r in range(world_size)]
     in_order = [*range(n), *range(-n % world_size)]  # shuffle=False: 0..n-1, padded from the start
-    if shards == [in_order[r::world_size] for r in range(world_size)]:
-        raise NotYet("these are the examples in their stored order: the sampler needs shuffle=True and seed=SEED")
-    if len({len(shard) for shard in shards}) > 1:
-        raise NotYet(
-            "the ranks read different numbers of examples: the sampler repeats examples from the start "
-            "until every rank gets as many"
-        )
-    interleaved = [i for step in zip(*expected, strict=True) for i in step]  # the shuffled, padded order
-    if shards == [interleaved[r * len(expected[0]) : (r + 1) * len(expected[0])] for r in range(world_size)]:
-        raise NotYet(f"rank r takes positions r, r + {world_size}, ... of the shuffled order, not a block of it")
-    if sorted(i for shard in shards for i in shard) == sorted(interleaved):
-        raise NotYet(f"the right examples, in another order: the sampler shuffles with seed + epoch = {seed + epoch}")
-    raise NotYet(
-        "not the sampler's shards: use DistributedSampler(train_ds, num_replicas=3, rank=r, shuffle=True, seed=SEED) "
-        "with set_epoch(1), one sampler per rank"
+    expect(len(shards) == world_size, f"shards has {len(shards)} lists: give one per rank, {world_size} ranks")
+    expect(
+        shards != rank_shards(n, world_size, 0, seed),
+        "these are epoch 0's shards: call sampler.set_epoch(1) before reading",
+    )
+    expect(
+        shards != rank_shards(n, world_size, epoch, 123),
+        "seed=123 is the model's seed: the script's sampler keeps its default, 0",
+    )
+    expect(
+        shards != [in_order[r::world_size] for r in range(world_size)],
+        "these are the examples in stored order: the sampler shuffles (shuffle=True is its default)",
+    )
+    expect(
+        len({len(shard) for shard in shards}) == 1,
+        "the ranks read different numbers of examples: "
+        "the sampler repeats examples from the start until every rank gets as many",
+    )
+    expect(
+        shards != blocks, f"rank r takes positions r, r + {world_size}, ... of the shuffled order, not a block of it"
+    )
+    expect(
+        sorted(i for s in shards for i in s) != sorted(order) or shards == expected,
+        f"the right examples, in another order: the sampler shuffles with seed + epoch = {seed + epoch}",
+    )
+    expect(
+        shards == expected,
+        "not the sampler's shards: one DistributedSampler(train_ds, num_replicas=3, rank=r) per rank, set_epoch(1)",
+    )
+    twice = sorted({i for i in order if order.count(i) > 1})
+    return (
+        f"{world_size} ranks read {len(expected[0])} examples each after set_epoch({epoch}); "
+        f"example {', '.join(map(str, twice))} is read twice (the padding)."
     )
