@@ -120,7 +120,7 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
 
     >>> from helpers import MultiHeadAttention
     >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12, qkv_bias=False), 2_360_064)
-    ✅ Correct: 12 heads of 64 features over 1024 tokens: 2,360,064 parameters, GPT-2 small's attention size without query/key/value biases.
+    ✅ Correct: 12 heads of 64 features over 1024 tokens: 2,360,064 parameters, GPT-2 small's size without qkv bias.
     True
     >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12), 3 * 768 * 768)
     ❌ Not yet: 1,769,472 counts query, key and value only; out_proj adds 768×768 + 768
@@ -142,7 +142,9 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
     if num_params is not None:
         _expect_gpt2_count(_whole_number(num_params, "num_params"), actual)
     head_dim = GPT2_SMALL["d_out"] // GPT2_SMALL["num_heads"]
-    return f"12 heads of {head_dim} features over 1024 tokens: {actual:,} parameters, GPT-2 small's attention size without query/key/value biases."
+    return (
+        f"12 heads of {head_dim} features over 1024 tokens: {actual:,} parameters, GPT-2 small's size without qkv bias."
+    )
 
 
 # The notebooks' own exercises.
