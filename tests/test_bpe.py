@@ -26,6 +26,12 @@ def gpt2() -> BPETokenizer:
 
 
 @pytest.fixture(scope="module")
+def gpt2_ranks(gpt2) -> dict[bytes, int]:
+    """GPT-2's merge ranks (token bytes -> id, special tokens left out), built once, not per example."""
+    return {token: i for i, token in gpt2.vocab.items() if i not in gpt2.special_tokens.values()}
+
+
+@pytest.fixture(scope="module")
 def tik():
     return gpt2_encoding()
 
@@ -103,9 +109,8 @@ def test_medium_chunks_equal_tiktoken(gpt2, tik, text):
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(min_size=0, max_size=200))
-def test_merge_queue_equals_the_plain_rescan(gpt2, data):
-    ranks = {token: i for i, token in gpt2.vocab.items() if i not in gpt2.special_tokens.values()}
-    assert _merge_queue(data, ranks) == _rescan(data, ranks)
+def test_merge_queue_equals_the_plain_rescan(gpt2_ranks, data):
+    assert _merge_queue(data, gpt2_ranks) == _rescan(data, gpt2_ranks)
 
 
 @settings(max_examples=100, deadline=None)
