@@ -28,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -89,7 +90,39 @@ def torchrun_command(nproc: int, port: int, script: str, script_args: Sequence[s
     ]
 
 
-def run_ddp(
+@dataclass
+class DDPLaunch:
+    """A torchrun launch under way (from :func:`start_ddp`); :meth:`wait` collects it."""
+
+    process: subprocess.Popen
+    launch_timeout: float
+
+    def wait(self) -> DDPRun:
+        """Wait for every rank; past ``launch_timeout`` s, kill them all and raise ``TimeoutError``."""
+        try:
+            stdout, stderr = self.process.communicate(timeout=self.launch_timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(self.process)
+            self.process.communicate(timeout=30)
+            raise TimeoutError(
+                f"the DDP run did not finish within launch_timeout={self.launch_timeout:g} s and was stopped; "
+                "a rank is probably stuck (a lower timeout= makes waiting ranks give up sooner)"
+            ) from None
+        return DDPRun(self.process.returncode, stdout, stderr)
+
+
+def run_ddp(*args: Any, **kwargs: Any) -> DDPRun:
+    """Run a script on local ranks with torchrun and wait for it: ``start_ddp(...).wait()``.
+
+    >>> run_ddp(nproc=5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: nproc must be an int in [1, 5), got 5: with 5 examples in batches of 2 ...
+    """
+    return start_ddp(*args, **kwargs).wait()
+
+
+def start_ddp(
     nproc: int = 2,
     out_dir: str | Path | None = None,
     *,
@@ -99,15 +132,17 @@ def run_ddp(
     launch_timeout: float = 120.0,
     script: str = "helpers.ddp_script",
     script_args: Sequence[str] = (),
-) -> DDPRun:
-    """Run ``script`` on ``nproc`` local ranks with torchrun, and wait for it.
+) -> DDPLaunch:
+    """Start ``script`` on ``nproc`` local ranks with torchrun, and return at once.
 
-    ``timeout`` is the script's ``--timeout``; past ``launch_timeout`` every
-    process of the run is killed and a ``TimeoutError`` is raised. The exit
-    code is returned, not checked, so that a failure can be inspected
-    (:attr:`DDPRun.errors`). ``script_args`` go to the script as they are.
+    The ranks run in the background (a notebook can do other work meanwhile);
+    :meth:`DDPLaunch.wait` collects them. ``timeout`` is the script's
+    ``--timeout``; past ``launch_timeout`` every process of the run is killed
+    and ``wait`` raises ``TimeoutError``. The exit code is returned, not
+    checked, so that a failure can be inspected (:attr:`DDPRun.errors`).
+    ``script_args`` go to the script as they are.
 
-    >>> run_ddp(nproc=5)  # doctest: +ELLIPSIS
+    >>> start_ddp(nproc=5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: nproc must be an int in [1, 5), got 5: with 5 examples in batches of 2 ...
@@ -135,16 +170,7 @@ def run_ddp(
         text=True,
         start_new_session=True,
     )
-    try:
-        stdout, stderr = process.communicate(timeout=launch_timeout)
-    except subprocess.TimeoutExpired:
-        _kill_tree(process)
-        process.communicate(timeout=30)
-        raise TimeoutError(
-            f"the DDP run did not finish within launch_timeout={launch_timeout:g} s and was stopped; "
-            "a rank is probably stuck (a lower timeout= makes waiting ranks give up sooner)"
-        ) from None
-    return DDPRun(process.returncode, stdout, stderr)
+    return DDPLaunch(process, launch_timeout)
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
