@@ -15,7 +15,12 @@ import torch
 
 import helpers
 from helpers import GPTDatasetV1, GPTEmbedding, create_dataloader_v1, load_text
-from helpers.plotting import embedding_lookup_figure, input_embedding_figure, layout_bytes_figure, sliding_window_figure
+from helpers.pipeline_figures import (
+    embedding_lookup_figure,
+    input_embedding_figure,
+    layout_bytes_figure,
+    sliding_window_figure,
+)
 from tests.nbtools import NOTEBOOKS, notebook_namespace
 
 matplotlib.use("Agg")
