@@ -35,8 +35,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.attention import MultiHeadAttention, MultiHeadAttentionWrapper
-from helpers.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights
-from helpers.timing import round_times
+from helpers.experiments.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights
+from helpers.experiments.timing import round_times
 
 D_MODEL = 768
 NUM_HEADS = 12

@@ -21,7 +21,7 @@ These are the book's classes: the same parameter names, creation order
 (query, key, value, then ``out_proj``) and ``mask`` buffer, so seeded
 initialisations reproduce the book's numbers and a ``state_dict`` moves
 between the book's class and these. Faster versions of
-:class:`MultiHeadAttention` live in :mod:`helpers.attention_variants`.
+:class:`MultiHeadAttention` live in :mod:`helpers.experiments.attention_variants`.
 """
 
 from __future__ import annotations

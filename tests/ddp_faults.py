@@ -1,6 +1,6 @@
-"""Test-only: :mod:`helpers.ddp_script` with one rank made to crash or hang at its first forward pass.
+"""Test-only: :mod:`helpers.appendix_a.ddp_script` with one rank made to crash or hang at its first forward pass.
 
-Started like the script itself, through :func:`helpers.ddp_launch.run_ddp`::
+Started like the script itself, through :func:`helpers.appendix_a.ddp_launch.run_ddp`::
 
     run_ddp(2, out_dir, script="tests.ddp_faults", script_args=["--fail-rank", "1"])
 
@@ -15,8 +15,8 @@ import argparse
 import os
 import time
 
-from helpers import ddp_script
-from helpers.toy import NeuralNetwork
+from helpers.appendix_a import ddp_script
+from helpers.appendix_a.toy import NeuralNetwork
 
 
 def main(argv: list[str]) -> None:

@@ -1,4 +1,7 @@
-"""helpers.char_model: each seed is the one-layer causal model of 03.5, and the mask switch does what it says."""
+"""helpers.experiments.char_model: each seed is the one-layer causal model of 03.5.
+
+And the mask switch does what it says.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import pytest
 import torch
 
 from helpers import CausalAttention
-from helpers.char_model import CharModels, char_batch, char_ids, next_char_loss
+from helpers.experiments.char_model import CharModels, char_batch, char_ids, next_char_loss
 
 SEEDS, VOCAB, CONTEXT, D = 3, 7, 5, 4
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers.ddp import (
+from helpers.appendix_a.ddp import (
     RESULT_KEYS,
     flat_weights,
     global_batches,
@@ -24,9 +24,9 @@ from helpers.ddp import (
     rank_shards,
     train_single_process,
 )
-from helpers.ddp_launch import REPO_ROOT, run_ddp, torchrun_command
-from helpers.devices import ATOL, RTOL
-from helpers.toy import NeuralNetwork, toy_data
+from helpers.appendix_a.ddp_launch import REPO_ROOT, run_ddp, torchrun_command
+from helpers.appendix_a.devices import ATOL, RTOL
+from helpers.appendix_a.toy import NeuralNetwork, toy_data
 from tests.nbtools import notebook_namespace
 
 EPOCHS = 2
@@ -88,7 +88,8 @@ def test_a_crashing_rank_ends_the_run_with_a_clear_error(tmp_path):
         2, tmp_path, epochs=1, timeout=600, launch_timeout=120, script="tests.ddp_faults", script_args=["--fail-rank=1"]
     )
     assert run.returncode != 0
-    assert "helpers.ddp_launch: rank 1 failed: RuntimeError: rank 1 crashed on purpose (--fail-rank 1)" in run.errors
+    expected = "helpers.appendix_a.ddp_launch: rank 1 failed: RuntimeError: rank 1 crashed on purpose (--fail-rank 1)"
+    assert expected in run.errors
     with pytest.raises(FileNotFoundError, match="rank0.pt is missing"):
         load_rank_results(tmp_path, 2)
 
@@ -102,7 +103,8 @@ def test_a_stuck_rank_ends_the_run_after_the_timeout(tmp_path):
     )
     assert run.returncode != 0
     assert any(
-        line.startswith("helpers.ddp_launch: rank 0 failed: waited longer than --timeout") for line in run.errors
+        line.startswith("helpers.appendix_a.ddp_launch: rank 0 failed: waited longer than --timeout")
+        for line in run.errors
     )
     assert time.monotonic() - start < 100
 
@@ -142,7 +144,7 @@ def test_script_started_without_torchrun_fails_naming_the_variable():
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR")}
     env["PYTHONPATH"] = str(REPO_ROOT)
     result = subprocess.run(
-        [sys.executable, "-m", "helpers.ddp_launch", "helpers.ddp_script"],
+        [sys.executable, "-m", "helpers.appendix_a.ddp_launch", "helpers.appendix_a.ddp_script"],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -150,7 +152,7 @@ def test_script_started_without_torchrun_fails_naming_the_variable():
         timeout=60,
     )
     assert result.returncode != 0
-    assert "helpers.ddp_launch: rank ? failed:" in result.stderr
+    assert "helpers.appendix_a.ddp_launch: rank ? failed:" in result.stderr
     assert "RANK" in result.stderr
 
 
@@ -179,12 +181,12 @@ def test_run_ddp_rejects_bad_arguments(kwargs, error, message):
 
 
 def test_torchrun_command_starts_the_script_under_the_launcher():
-    command = torchrun_command(3, 29533, "helpers.ddp_script", ["--epochs=1"])
+    command = torchrun_command(3, 29533, "helpers.appendix_a.ddp_script", ["--epochs=1"])
     assert command[1:3] == ["-m", "torch.distributed.run"]
     assert "--nproc_per_node=3" in command and "--master_port=29533" in command
-    assert command[-4:] == ["-m", "helpers.ddp_launch", "helpers.ddp_script", "--epochs=1"]
+    assert command[-4:] == ["-m", "helpers.appendix_a.ddp_launch", "helpers.appendix_a.ddp_script", "--epochs=1"]
     with pytest.raises(ValueError, match="port must be an int in"):
-        torchrun_command(2, 70000, "helpers.ddp_script")
+        torchrun_command(2, 70000, "helpers.appendix_a.ddp_script")
 
 
 # --- rank results: missing, damaged or foreign files name the file ------------------------------

@@ -1,4 +1,4 @@
-"""helpers.devices: the device is the CPU unless the reader opts in, and mistakes give clear errors.
+"""helpers.appendix_a.devices: the device is the CPU unless the reader opts in, and mistakes give clear errors.
 
 Availability is faked with monkeypatch, so every kind of machine is tested on this one.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.devices import ATOL, DEVICE_ENV_VAR, RTOL, close_across_devices, pick_device, resolve_device
+from helpers.appendix_a.devices import ATOL, DEVICE_ENV_VAR, RTOL, close_across_devices, pick_device, resolve_device
 from tests.nbtools import notebook_namespace
 
 MACHINES = {

@@ -1,6 +1,6 @@
 """Efficient attention and memory-light data loading (notebooks 3.7 and 2.6b).
 
-- ``FusedMultiHeadAttention`` (helpers.attention_variants) equals the book's
+- ``FusedMultiHeadAttention`` (helpers.experiments.attention_variants) equals the book's
   ``MultiHeadAttention`` (outputs and gradients), is causal, and drops
   attention weights like it;
 - ``GPTDatasetV1`` keeps one token tensor, every window is a view of it, and
@@ -17,9 +17,15 @@ from torch.utils.data import DataLoader
 
 from benchmarks.dataloader import PerWindowDataset, same_batches, stored_bytes
 from helpers.attention import MultiHeadAttention
-from helpers.attention_variants import VARIANTS, FusedMultiHeadAttention, copy_weights, ensemble, ensemble_forward
 from helpers.data import gpt2_encoding, load_text
 from helpers.dataset import GPTDatasetV1
+from helpers.experiments.attention_variants import (
+    VARIANTS,
+    FusedMultiHeadAttention,
+    copy_weights,
+    ensemble,
+    ensemble_forward,
+)
 from tests.book_inputs import BOOK_INPUTS
 from tests.nbtools import notebook_namespace
 

@@ -1,4 +1,4 @@
-"""helpers.ensemble: the seeds trained side by side are independent copies of the one-seed model."""
+"""helpers.experiments.ensemble: the seeds trained side by side are independent copies of the one-seed model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.ensemble import SeedLinear, seed_gru, split_seeds
+from helpers.experiments.ensemble import SeedLinear, seed_gru, split_seeds
 
 SEEDS, HIDDEN = 3, 4
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from helpers.explorer import (
+from helpers.experiments.explorer import (
     BOOK_INPUTS,
     BOOK_SENTENCE,
     CONTROLS_TEXT,

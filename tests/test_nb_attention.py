@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import helpers
-from helpers.attention_variants import ensemble, ensemble_forward
+from helpers.experiments.attention_variants import ensemble, ensemble_forward
 from tests.book_inputs import BOOK_INPUTS
 from tests.nbtools import notebook_namespace
 

@@ -15,7 +15,7 @@ import torch
 
 import helpers
 from helpers import GPTDatasetV1, GPTEmbedding, create_dataloader_v1, load_text
-from helpers.pipeline_figures import (
+from helpers.experiments.pipeline_figures import (
     embedding_lookup_figure,
     input_embedding_figure,
     layout_bytes_figure,

@@ -1,4 +1,7 @@
-"""helpers.timing: every module timed once per round in a rotating order, and the times are the steps' own."""
+"""helpers.experiments.timing: every module timed once per round in a rotating order.
+
+And the times are the steps' own.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.timing import round_times, step_seconds
+from helpers.experiments.timing import round_times, step_seconds
 
 
 class Recorder(nn.Module):

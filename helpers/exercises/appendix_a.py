@@ -203,7 +203,7 @@ def check_rank_shards(shards: list[list[int]]) -> str:
     is_list = isinstance(shards, list | tuple) and all(isinstance(s, list | tuple) for s in shards)
     expect(is_list, f"shards must be a list with one list of example indices per rank, got {type(shards).__name__}")
     shards = [list(shard) for shard in shards]
-    from helpers.ddp import rank_shards
+    from helpers.appendix_a.ddp import rank_shards
 
     n, world_size, epoch, seed = SHARDS.values()
     expected = rank_shards(n, world_size, epoch, seed)

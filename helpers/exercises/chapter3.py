@@ -221,7 +221,7 @@ def check_most_attended(token: object) -> str:
     ❌ Not yet: "step" gives itself 0.1896, but another token more: read row 6 (index 5)
     False
     """
-    from helpers.explorer import BOOK_INPUTS
+    from helpers.experiments.explorer import BOOK_INPUTS
 
     words = MOST_ATTENDED["sentence"].split()
     expect(token is not None, "most_attended is still None: put in the word (or its index) and run the cell again")

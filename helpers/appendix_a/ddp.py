@@ -1,10 +1,10 @@
 """What the DDP script of appendix A.9.3 should produce, computed in one process, and reading what it wrote.
 
-:mod:`helpers.ddp_script` trains the toy network on several ranks; this module
+:mod:`helpers.appendix_a.ddp_script` trains the toy network on several ranks; this module
 says what each rank reads (:func:`rank_shards`), what one process trained on
 the same global batches ends with (:func:`train_single_process`), and reads
 every rank's ``rank<r>.pt`` (:func:`load_rank_results`), so that a notebook or
-a test can compare the two. :mod:`helpers.ddp_launch` starts the script.
+a test can compare the two. :mod:`helpers.appendix_a.ddp_launch` starts the script.
 
 The script's recipe, mirrored here: ``DistributedSampler`` with its default
 seed (0), batches of 2 per rank with ``drop_last=True``, ``torch.manual_seed(123)``
@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data.distributed import DistributedSampler
 
+from helpers.appendix_a.toy import NeuralNetwork, toy_data
 from helpers.checks import int_in_range, positive_int, real_number, require_instance, require_path, seed
-from helpers.toy import NeuralNetwork, toy_data
 
 BATCH_SIZE = 2
 """Examples per rank and step in the script (with ``drop_last=True``)."""

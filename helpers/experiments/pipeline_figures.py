@@ -1,6 +1,6 @@
 """Figures of chapter 2's input pipeline: sliding windows, embedding lookups, input embeddings, BPE merges.
 
-Each notebook's cell is one call; the style and colormap are :mod:`helpers.plotting`'s.
+Each notebook's cell is one call; the style and colormap are :mod:`helpers.experiments.plotting`'s.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from matplotlib.axes import Axes
 
 from helpers.checks import positive_int, require_iterable, require_tensor
-from helpers.plotting import CMAP
+from helpers.experiments.plotting import CMAP
 
 
 def _annotate(ax: Axes, values: torch.Tensor) -> None:

@@ -1,21 +1,23 @@
 """Starting the DDP script of appendix A.9.3 from Python, and turning a crashed or stuck rank into an error.
 
-:func:`run_ddp` starts ``nproc`` ranks of a script (:mod:`helpers.ddp_script` by
+:func:`run_ddp` starts ``nproc`` ranks of a script (:mod:`helpers.appendix_a.ddp_script` by
 default) with torchrun, on 127.0.0.1 at a free port, and waits for them within a
 time limit. Each rank runs under this module's own entry point::
 
-    python -m torch.distributed.run --nproc_per_node=2 -m helpers.ddp_launch helpers.ddp_script --epochs 3
+    python -m torch.distributed.run --nproc_per_node=2 \
+        -m helpers.appendix_a.ddp_launch helpers.appendix_a.ddp_script --epochs 3
 
 which calls the script's ``main`` and, when it raises, writes one line
-``helpers.ddp_launch: rank R failed: ...`` to stderr before exiting non-zero
+``helpers.appendix_a.ddp_launch: rank R failed: ...`` to stderr before exiting non-zero
 (torchrun then stops the other ranks). Three guards keep a failing run from
 hanging: the script's ``--timeout`` (a rank that waits longer for its peers
 raises), torchrun stopping the others when one rank exits with an error, and
 ``launch_timeout``, past which every process of the run is killed.
 
->>> " ".join(torchrun_command(2, 29533, "helpers.ddp_script", ["--epochs", "1"])[1:])  # doctest: +NORMALIZE_WHITESPACE
+>>> script = "helpers.appendix_a.ddp_script"
+>>> " ".join(torchrun_command(2, 29533, script, ["--epochs", "1"])[1:])  # doctest: +NORMALIZE_WHITESPACE
 '-m torch.distributed.run --nproc_per_node=2 --master_addr=127.0.0.1 --master_port=29533
- -m helpers.ddp_launch helpers.ddp_script --epochs 1'
+ -m helpers.appendix_a.ddp_launch helpers.appendix_a.ddp_script --epochs 1'
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ from typing import Any
 
 import psutil
 
+from helpers.appendix_a.ddp import MAX_RANKS
 from helpers.checks import int_in_range, one_of, positive_int, real_number, require_iterable, require_path, require_str
-from helpers.ddp import MAX_RANKS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
-MESSAGE_PREFIX = "helpers.ddp_launch:"
+MESSAGE_PREFIX = "helpers.appendix_a.ddp_launch:"
 """Every failure line a rank writes starts with this, so that a launcher can pick them out."""
 
 
@@ -84,7 +86,7 @@ def torchrun_command(nproc: int, port: int, script: str, script_args: Sequence[s
         "--master_addr=127.0.0.1",
         f"--master_port={port}",
         "-m",
-        "helpers.ddp_launch",
+        "helpers.appendix_a.ddp_launch",
         require_str(script, "script"),
         *script_args,
     ]
@@ -130,7 +132,7 @@ def start_ddp(
     backend: str = "gloo",
     timeout: float = 30.0,
     launch_timeout: float = 120.0,
-    script: str = "helpers.ddp_script",
+    script: str = "helpers.appendix_a.ddp_script",
     script_args: Sequence[str] = (),
 ) -> DDPLaunch:
     """Start ``script`` on ``nproc`` local ranks with torchrun, and return at once.
@@ -158,7 +160,7 @@ def start_ddp(
 
     env = dict(os.environ)
     # One thread per rank (torchrun's default, set here to silence its warning); the repository
-    # on the path so that `-m helpers.ddp_launch` imports from any working directory.
+    # on the path so that `-m helpers.appendix_a.ddp_launch` imports from any working directory.
     env["OMP_NUM_THREADS"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(
@@ -209,5 +211,5 @@ def run_rank(script: str, argv: Sequence[str]) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        sys.exit("usage: python -m torch.distributed.run ... -m helpers.ddp_launch SCRIPT_MODULE [ARGS...]")
+        sys.exit("usage: python -m torch.distributed.run ... -m helpers.appendix_a.ddp_launch SCRIPT_MODULE [ARGS...]")
     run_rank(sys.argv[1], sys.argv[2:])

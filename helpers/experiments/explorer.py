@@ -41,7 +41,7 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.checks import int_in_range, real_number, require_bool, require_str, require_tensor
-from helpers.plotting import heatmap
+from helpers.experiments.plotting import heatmap
 
 BOOK_SENTENCE = "Your journey starts with one step"
 """The book's chapter-3 sentence; it uses the book's 3-d embeddings."""

@@ -2,9 +2,10 @@
 
 A script for torchrun, which starts the processes and tells each its rank. Two ranks on the CPU::
 
-    python -m torch.distributed.run --nproc_per_node=2 --master_addr=127.0.0.1 -m helpers.ddp_script --out-dir runs/ddp
+    python -m torch.distributed.run --nproc_per_node=2 --master_addr=127.0.0.1 \
+        -m helpers.appendix_a.ddp_script --out-dir runs/ddp
 
-Each rank writes what it saw to ``<out-dir>/rank<r>.pt``; ``helpers.ddp.load_rank_results`` reads them.
+Each rank writes what it saw to ``<out-dir>/rank<r>.pt``; ``helpers.appendix_a.ddp.load_rank_results`` reads them.
 """
 
 import argparse
@@ -18,7 +19,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-from helpers.toy import NeuralNetwork, ToyDataset, toy_data
+from helpers.appendix_a.toy import NeuralNetwork, ToyDataset, toy_data
 
 
 def main(argv: list[str] | None = None) -> None:

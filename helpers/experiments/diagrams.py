@@ -19,7 +19,7 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.checks import positive_int
-from helpers.plotting import CMAP, heatmap
+from helpers.experiments.plotting import CMAP, heatmap
 
 
 def _grid(ax, block: torch.Tensor, d_out: int, head_dim: int, title: str, first: bool = False) -> None:

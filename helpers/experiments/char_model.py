@@ -24,7 +24,7 @@ from torch import nn
 
 from helpers.attention import causal_mask
 from helpers.checks import positive_int, probability, require_str
-from helpers.ensemble import SeedLinear
+from helpers.experiments.ensemble import SeedLinear
 
 __all__ = ["CharModels", "char_batch", "char_ids", "next_char_loss"]
 
