@@ -177,8 +177,13 @@ def gpt2_mha(**changes):
 
 
 def test_3_3_right(capsys):
-    assert_right(check_3_3(gpt2_mha()), capsys, "2,360,064")
-    assert_right(check_3_3(gpt2_mha(), num_params=2_360_064), capsys, "head")
+    assert_right(check_3_3(gpt2_mha(), 2_360_064), capsys, "2,360,064")
+    assert_right(check_3_3(gpt2_mha(), num_params=torch.tensor(2_360_064)), capsys, "head")
+
+
+def test_3_3_grades_num_params_too(capsys):
+    assert_wrong(check_3_3(gpt2_mha()), capsys, "num_params is still None")
+    assert_wrong(check_3_3(gpt2_mha(), None), capsys, "num_params is still None")
 
 
 def test_3_3_wrong(capsys):

@@ -79,8 +79,8 @@ def check_3_2(wrapper: nn.Module, batch: torch.Tensor) -> str:
     out = wrapper(batch)
     expect(
         out.shape[-1] == 2,
-        f"the output has {out.shape[-1]} features: the wrapper concatenates the heads, so it has "
-        f"num_heads * d_out = 2 * {out.shape[-1] // 2}; choose d_out so that 2 * d_out == 2",
+        f"the output has {out.shape[-1]} features: the wrapper concatenates its heads, so it has "
+        f"num_heads * d_out = 2 * {out.shape[-1] // 2} features; which d_out gives 2?",
     )
     return f"two heads of d_out=1 concatenate to {tuple(out.shape)} context vectors."
 
@@ -116,12 +116,17 @@ def _expect_gpt2_count(num_params: float, actual: int) -> None:
 
 @checker
 def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
-    """Exercise 3.3: ``mha`` is a ``MultiHeadAttention`` the size of GPT-2 small (and ``num_params`` its count).
+    """Exercise 3.3: ``mha`` is a ``MultiHeadAttention`` the size of GPT-2 small and ``num_params`` its count.
+
+    Both are graded: ``num_params`` left at None is not yet an answer.
 
     >>> from helpers import MultiHeadAttention
     >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12, qkv_bias=False), 2_360_064)
     ✅ Correct: 12 heads of 64 features over 1024 tokens: 2,360,064 parameters, GPT-2 small's size without qkv bias.
     True
+    >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12), None)
+    ❌ Not yet: num_params is still None: count the parameters of your module and run the cell again
+    False
     >>> check_3_3(MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12), 3 * 768 * 768)
     ❌ Not yet: 1,769,472 counts query, key and value only; out_proj adds 768×768 + 768
     False
@@ -139,8 +144,11 @@ def check_3_3(mha: nn.Module, num_params: int | None = None) -> str:
         expect(found[name] == expected, f"{name} is {found[name]}, GPT-2 small uses {name}={expected}")
     expect(query.bias is None, "the exercise asks for no query/key/value bias: pass qkv_bias=False")
     actual = sum(p.numel() for p in mha.parameters())
-    if num_params is not None:
-        _expect_gpt2_count(_whole_number(num_params, "num_params"), actual)
+    expect(
+        num_params is not None,
+        "num_params is still None: count the parameters of your module and run the cell again",
+    )
+    _expect_gpt2_count(_whole_number(num_params, "num_params"), actual)
     head_dim = GPT2_SMALL["d_out"] // GPT2_SMALL["num_heads"]
     return (
         f"12 heads of {head_dim} features over 1024 tokens: {actual:,} parameters, GPT-2 small's size without qkv bias."
