@@ -1,4 +1,4 @@
-"""helpers.appendix_a.devices: the device is the CPU unless the reader opts in, and mistakes give clear errors.
+"""helpers.appendix_a.devices: CUDA, then MPS, then the CPU, as the book picks; LLMFS_DEVICE overrides; clear errors.
 
 Availability is faked with monkeypatch, so every kind of machine is tested on this one.
 """
@@ -35,27 +35,37 @@ def no_device_variable(monkeypatch):
     monkeypatch.delenv(DEVICE_ENV_VAR, raising=False)
 
 
-@pytest.mark.parametrize("kind", MACHINES)
-def test_default_is_cpu_on_every_machine(machine, kind):
-    machine(*MACHINES[kind])
-    assert pick_device() == torch.device("cpu")
+BOOK_CHOICE = {"cpu only": "cpu", "nvidia": "cuda", "apple": "mps", "both": "cuda"}
+"""What the book's rule picks on each machine: CUDA, then MPS, then the CPU."""
 
 
 @pytest.mark.parametrize("kind", MACHINES)
-def test_empty_variable_means_the_default(machine, monkeypatch, kind):
+def test_default_is_the_books_rule(machine, kind):
     machine(*MACHINES[kind])
-    monkeypatch.setenv(DEVICE_ENV_VAR, "")
-    assert pick_device() == torch.device("cpu")
+    assert pick_device() == torch.device(BOOK_CHOICE[kind])
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"), [("cpu only", "cpu"), ("nvidia", "cuda"), ("apple", "mps"), ("both", "cuda")]
-)
-def test_auto_prefers_cuda_then_mps_then_cpu(machine, monkeypatch, kind, expected):
+@pytest.mark.parametrize("value", ["", "  "])
+@pytest.mark.parametrize("kind", MACHINES)
+def test_empty_variable_means_the_default(machine, monkeypatch, kind, value):
+    machine(*MACHINES[kind])
+    monkeypatch.setenv(DEVICE_ENV_VAR, value)
+    assert pick_device() == torch.device(BOOK_CHOICE[kind])
+
+
+@pytest.mark.parametrize("kind", MACHINES)
+def test_auto_is_the_books_rule(machine, monkeypatch, kind):
     machine(*MACHINES[kind])
     monkeypatch.setenv(DEVICE_ENV_VAR, "auto")
-    assert pick_device() == torch.device(expected)
-    assert pick_device("auto") == torch.device(expected)
+    assert pick_device() == torch.device(BOOK_CHOICE[kind])
+    assert pick_device("auto") == torch.device(BOOK_CHOICE[kind])
+
+
+@pytest.mark.parametrize("kind", MACHINES)
+def test_variable_cpu_overrides_a_gpu(machine, monkeypatch, kind):
+    machine(*MACHINES[kind])
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cpu")
+    assert pick_device() == torch.device("cpu")
 
 
 @pytest.mark.parametrize("setting", ["cuda", "mps", "cpu"])
@@ -91,7 +101,7 @@ def test_unavailable_device_is_an_error_not_a_fallback(machine, monkeypatch, set
 @pytest.mark.parametrize("value", ["gpu", "cuda:0", "metal", "1"])
 def test_invalid_variable_names_the_variable(monkeypatch, value):
     monkeypatch.setenv(DEVICE_ENV_VAR, value)
-    with pytest.raises(ValueError, match=rf"LLMFS_DEVICE must be one of 'cpu', 'cuda', 'mps', 'auto', got '{value}'"):
+    with pytest.raises(ValueError, match=rf"LLMFS_DEVICE must be one of 'auto', 'cpu', 'cuda', 'mps', got '{value}'"):
         pick_device()
 
 
