@@ -124,6 +124,30 @@ def test_lone_surrogates_become_replacement_character_as_in_tiktoken(gpt2, tik):
     assert gpt2.encode("a\ud800b") == tik.encode("a\ud800b") == gpt2.encode("a\ufffdb")
 
 
+# Lone surrogates (which UTF-8 cannot encode), a surrogate pair written as two code points, and ordinary text.
+SURROGATE_TEXT = st.text(alphabet="ab é\n\ud800\udfff\ud83d\ude00<|endoftext|>", max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SURROGATE_TEXT)
+def test_every_path_from_text_to_bytes_treats_lone_surrogates_as_encode_does(tik, text):
+    """Training (both trainers), encoding with and without specials, and decoding all see what tiktoken sees."""
+    seen = tik.decode(tik.encode(text, disallowed_special=()))  # tiktoken's reading of the text
+    trained = BPETokenizer().train(text, 270, allowed_special={ENDOFTEXT})
+    assert trained.merges == BPETokenizer().train(seen, 270, allowed_special={ENDOFTEXT}).merges
+    assert train_merges_plain(text, 8) == train_merges_plain(seen, 8)
+    assert train_merges_fast({text: 3, "x" + text: 1}, 8) == train_merges_fast({seen: 3, "x" + seen: 1}, 8)
+    for tok in (trained, BPETokenizer()):
+        assert tok.decode(tok.encode(text, allowed_special="all")) == seen
+        assert tok.decode(tok.encode_ordinary(text)) == seen
+
+
+def test_training_on_text_with_a_lone_surrogate_learns_the_replacement_character():
+    tok = BPETokenizer().train("a\ud800b a\ud800b", 258)
+    assert tok.vocab[257] == "\ufffd".encode()  # U+FFFD's 3 bytes, merged
+    assert tok.encode("a\ud800b") == tok.encode("a\ufffdb") == [97, 257, 98]
+
+
 # -- allowed_special / disallowed_special exactly as tiktoken -----------------------------------
 
 SPECIAL_ARGS = [frozenset(), "all", {ENDOFTEXT}, {"<|im_start|>"}, {ENDOFTEXT, "<|im_start|>"}, (), [ENDOFTEXT]]
@@ -284,6 +308,14 @@ TRAIN = "low lower lowest"
         (lambda: train_merges_fast({"ab": 2}, 2.0), TypeError, "num_merges"),
         (lambda: train_merges_fast(["ab"], 2), TypeError, "chunk_counts"),
         (lambda: train_merges_fast({"ab": 2}, 2, progress=1), TypeError, "progress"),
+        (lambda: train_merges_fast({1: 2}, 2), TypeError, "chunk_counts.*str"),
+        (lambda: train_merges_fast({b"ab": 2}, 2), TypeError, "chunk_counts.*str"),
+        (lambda: train_merges_fast({"ab": 2.0}, 2), TypeError, r"chunk_counts\['ab'\]"),
+        (lambda: train_merges_fast({"ab": True}, 2), TypeError, r"chunk_counts\['ab'\]"),
+        (lambda: train_merges_fast({"ab": 0}, 2), ValueError, r"chunk_counts\['ab'\].*positive"),
+        (lambda: train_merges_fast({"ab": -2}, 2), ValueError, r"chunk_counts\['ab'\].*positive"),
+        (lambda: BPETokenizer().train(TRAIN, 300, allowed_special={""}), ValueError, "allowed_special"),
+        (lambda: BPETokenizer().train(TRAIN, 300, allowed_special={"<|\ud800|>"}), ValueError, "allowed_special"),
     ],
 )
 def test_arguments_of_the_constructor_and_train(call, error, name):

@@ -83,6 +83,24 @@ def chunks(text: str, compiled: regex.Pattern = _GPT2) -> list[str]:
     return found
 
 
+def utf8_safe(text: str) -> str:
+    """``text`` with each lone surrogate, which UTF-8 cannot encode, replaced by U+FFFD (as tiktoken does).
+
+    Every path from text to bytes (encoding and training) goes through here. A
+    surrogate pair written as two code points becomes the one character it
+    stands for, also as in tiktoken.
+
+    >>> utf8_safe("a\\ud800b"), utf8_safe("\\ud83d\\ude00") == "\\U0001f600"
+    ('a\ufffdb', True)
+    """
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def split_special(text: str, specials: Collection[str]) -> list[str]:
     """The pieces of ``text`` between occurrences of the special tokens.
 

@@ -30,7 +30,7 @@ import regex
 
 from helpers.bpe.gpt2 import read_gpt2_files
 from helpers.bpe.merge_queue import encode_chunk
-from helpers.bpe.pretokenize import GPT2_PATTERN, chunks, compile_pattern, split_special
+from helpers.bpe.pretokenize import GPT2_PATTERN, chunks, compile_pattern, split_special, utf8_safe
 from helpers.bpe.training import train_merges_fast
 from helpers.checks import (
     int_in_range,
@@ -105,7 +105,7 @@ def _checked_parts(
         raise ValueError("merges: two merges produce the same bytes; each token must be new")
     specials = dict(require_mapping({} if special_tokens is None else special_tokens, "special_tokens"))
     for text, i in specials.items():
-        if not require_str(text, "special_tokens keys") or text.encode("utf-8", "replace").decode() != text:
+        if not require_str(text, "special_tokens keys") or utf8_safe(text) != text:
             raise ValueError(f"special_tokens: {text!r} is not a special token (empty, or a lone surrogate)")
         specials[text] = int_in_range(i, f"special_tokens[{text!r}]", len(vocab), hint=" (after the merges)")
     if len(set(specials.values())) != len(specials):
@@ -203,9 +203,15 @@ class BPETokenizer:
         >>> [tok.vocab[i] for i in tok.merges.values()], tok.special_tokens
         ([b'lo'], {'<|endoftext|>': 257})
         """
-        require_str(text)
+        text = utf8_safe(require_str(text))  # lone surrogates become U+FFFD, as in encode
         require_bool(progress, "progress")
         specials = sorted(set(require_iterable(allowed_special, "allowed_special", of="special tokens", kind=str)))
+        for special in specials:
+            if not special or utf8_safe(special) != special:
+                raise ValueError(
+                    f"allowed_special: {special!r} cannot be a special token (it is empty, or has a lone surrogate, "
+                    "which UTF-8 cannot encode); give each special token as text such as '<|endoftext|>'"
+                )
         least = 256 + len(specials)
         hint = f" (256 byte tokens + {len(specials)} special tokens)"
         num_merges = int_in_range(vocab_size, "vocab_size", least, hint=hint) - least
@@ -237,12 +243,7 @@ class BPETokenizer:
         >>> BPETokenizer().encode_ordinary("hi <|endoftext|>")[:3]
         [104, 105, 32]
         """
-        require_str(text)
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates become U+FFFD, as in tiktoken
-                text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        text = utf8_safe(require_str(text))  # lone surrogates become U+FFFD, as in tiktoken
         # Most chunks repeat ("the", " and", ...): each is a dict lookup after the first.
         return list(chain.from_iterable(map(self._cache.__getitem__, chunks(text, self._regex))))
 

@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Mapping
 from itertools import chain, pairwise
 
-from helpers.bpe.pretokenize import GPT2_PATTERN, compile_pattern
-from helpers.checks import int_in_range, require_bool, require_mapping, require_str
+from helpers.bpe.pretokenize import GPT2_PATTERN, compile_pattern, utf8_safe
+from helpers.checks import int_in_range, positive_int, require_bool, require_mapping, require_str
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
@@ -110,7 +110,7 @@ def train_merges_plain(text: str, num_merges: int, pattern: str = GPT2_PATTERN) 
     >>> [(bytes([a]), bytes([b])) for a, b in train_merges_plain("aaabdaaabac", 1)]
     [(b'a', b'a')]
     """
-    require_str(text)
+    text = utf8_safe(require_str(text))  # lone surrogates become U+FFFD, as when encoding
     int_in_range(num_merges, "num_merges", 0)
     chunks = [list(chunk.encode("utf-8")) for chunk in compile_pattern(pattern).findall(text)]
     merges: list[tuple[int, int]] = []
@@ -127,11 +127,21 @@ def train_merges_plain(text: str, num_merges: int, pattern: str = GPT2_PATTERN) 
 def train_merges_fast(
     chunk_counts: Mapping[str, int], num_merges: int, progress: bool = False
 ) -> list[tuple[int, int]]:
-    """The merges of :func:`train_merges_plain`, from the counts of distinct chunks and incremental pair counts."""
+    """The merges of :func:`train_merges_plain`, from the counts of distinct chunks and incremental pair counts.
+
+    ``chunk_counts`` maps each chunk (a str) to how often it occurs (an int > 0);
+    lone surrogates in a chunk become U+FFFD, as when encoding.
+    """
     int_in_range(num_merges, "num_merges", 0)
     require_bool(progress, "progress")
-    words = [list(chunk.encode("utf-8")) for chunk in require_mapping(chunk_counts, "chunk_counts")]
-    freqs = list(chunk_counts.values())
+    words: list[list[int]] = []
+    freqs: list[int] = []
+    for chunk, freq in require_mapping(chunk_counts, "chunk_counts").items():
+        if not isinstance(chunk, str):
+            kind = type(chunk).__name__
+            raise TypeError(f"chunk_counts must map str chunks to counts, got the {kind} key {chunk!r:.60}")
+        words.append(list(utf8_safe(chunk).encode("utf-8")))
+        freqs.append(freq if type(freq) is int and freq > 0 else positive_int(freq, f"chunk_counts[{chunk!r}]"))
     counts: dict[tuple[int, int], int] = {}
     where: dict[tuple[int, int], set[int]] = {}
     for i, (ids, freq) in enumerate(zip(words, freqs, strict=True)):
