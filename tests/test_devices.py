@@ -150,3 +150,43 @@ def test_notebook_rule_equals_helpers_on_every_machine(monkeypatch):
             except ValueError:
                 theirs = "error"
             assert ours == theirs, (setting, cuda, mps)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        (torch.float32, torch.float64),
+        (torch.float16, torch.float32),
+        (torch.bfloat16, torch.float16),
+        (torch.float32, torch.complex64),
+        (torch.complex64, torch.complex128),
+    ],
+)
+def test_close_across_devices_compares_different_float_dtypes_in_the_wider_one(low, high):
+    reference = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    for a, b in ((low, high), (high, low)):
+        assert close_across_devices(reference.to(a), reference.to(b))
+        assert not close_across_devices(reference.to(a), (reference * 1.01).to(b))
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.bool])
+def test_close_across_devices_refuses_tensors_that_do_not_round_naming_both_dtypes(dtype):
+    exact, floats = torch.ones(3, dtype=dtype), torch.ones(3)
+    for actual, expected in ((exact, floats), (floats, exact), (exact, exact)):
+        with pytest.raises(TypeError, match=rf"{dtype}.*torch.equal") as caught:
+            close_across_devices(actual, expected)
+        assert str(actual.dtype) in str(caught.value) and str(expected.dtype) in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", [None, 1.0, [1.0], "1.0"], ids=repr)
+def test_close_across_devices_names_the_argument_that_is_not_a_tensor(bad):
+    with pytest.raises(TypeError, match="actual must be a torch.Tensor"):
+        close_across_devices(bad, torch.ones(1))
+    with pytest.raises(TypeError, match="expected must be a torch.Tensor"):
+        close_across_devices(torch.ones(1), bad)
+
+
+def test_close_across_devices_refuses_shapes_that_differ_even_when_they_broadcast():
+    with pytest.raises(ValueError, match=r"same shape.*\(2, 3\) and \(3,\)"):
+        close_across_devices(torch.ones(2, 3), torch.ones(3, dtype=torch.float64))
+    assert close_across_devices(torch.ones(2, 3, requires_grad=True), torch.ones(2, 3, dtype=torch.float64))

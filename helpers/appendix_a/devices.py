@@ -106,14 +106,26 @@ def pick_device(setting: str | None = None) -> torch.device:
 def close_across_devices(actual: torch.Tensor, expected: torch.Tensor) -> bool:
     """Whether two float tensors, possibly on different devices, agree within ``RTOL`` and ``ATOL``.
 
+    Tensors of different float (or complex) dtypes are compared in the wider
+    one, such as a float32 result against a float64 reference. Integer and bool
+    tensors do not round, so they are refused: compare them with ``torch.equal``.
+
     >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.00001]))
     True
-    >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.001]))
+    >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.001], dtype=torch.float64))
     False
     """
     actual, expected = require_tensor(actual, "actual"), require_tensor(expected, "expected")
+    for name, value in (("actual", actual), ("expected", expected)):
+        if not (value.is_floating_point() or value.is_complex()):
+            raise TypeError(
+                f"{name} must be a floating-point tensor, got dtype {value.dtype} (actual has dtype {actual.dtype}, "
+                f"expected {expected.dtype}); integer and bool results do not round, so compare them with torch.equal"
+            )
     if actual.shape != expected.shape:
         raise ValueError(
             f"actual and expected must have the same shape, got {tuple(actual.shape)} and {tuple(expected.shape)}"
         )
-    return torch.allclose(actual.detach().cpu(), expected.detach().cpu(), rtol=RTOL, atol=ATOL)
+    common = torch.promote_types(actual.dtype, expected.dtype)
+    actual, expected = (value.detach().cpu().to(common) for value in (actual, expected))
+    return torch.allclose(actual, expected, rtol=RTOL, atol=ATOL)
