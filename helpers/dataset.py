@@ -17,6 +17,8 @@ any stride, and the batches are identical.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 import numpy as np
@@ -55,8 +57,19 @@ def encode_to_tensor(text: str, tokenizer: Tokenizer) -> torch.Tensor:
     With tiktoken the ids go straight into a NumPy array, never through a
     Python list (which would cost ~36 bytes per token instead of 8). A
     tokenizer whose ``encode`` takes only the text (``SimpleTokenizerV2``) is
-    called with the text alone. Ids that are not ints (floats, bools, pairs)
-    are a ``TypeError`` naming the tokenizer, not silently rounded.
+    called with the text alone. What ``encode`` returns must be an ordered
+    sequence of ints >= 0 (a list, tuple, generator, or 1-d integer array or
+    tensor); anything else (floats, bools, strs, nested lists, a set, negative
+    ids) is a ``TypeError`` or ``ValueError`` naming ``tokenizer.encode``, not
+    silently rounded.
+
+    >>> class Floats:
+    ...     def encode(self, text):
+    ...         return [1.5]
+    >>> encode_to_tensor("Hello", Floats())
+    Traceback (most recent call last):
+    ...
+    TypeError: the ids of tokenizer.encode (Floats.encode) must be ints, got 1.5 (float) at position 0; ...
     """
     require_tokenizer(tokenizer)
     if hasattr(tokenizer, "encode_to_numpy"):
@@ -65,15 +78,39 @@ def encode_to_tensor(text: str, tokenizer: Tokenizer) -> torch.Tensor:
         ids = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
     else:
         ids = tokenizer.encode(text)
-    source = f"the ids of {type(tokenizer).__name__}.encode"
+    return _ids_tensor(ids, f"tokenizer.encode ({type(tokenizer).__name__}.encode)")
+
+
+FIX = (
+    "a tokenizer's encode must return the text's token ids, a list of ints >= 0, "
+    'as tiktoken.get_encoding("gpt2") does'
+)
+
+
+def _ids_tensor(ids: object, source: str) -> torch.Tensor:
+    """``ids`` returned by ``source`` as an int64 tensor; what is not token ids is an error naming ``source``."""
     if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and ids.ndim == 1:
-        return torch.from_numpy(ids.astype(np.int64))
-    if type(ids) is not list or not set(map(type, ids)) <= {int}:  # one quick pass finds any non-int
-        ids = token_ids(ids, source)
-    try:
-        return torch.from_numpy(np.array(ids, dtype=np.int64))
-    except OverflowError:
-        raise ValueError(f"{source} must be token ids, got one of {max(map(abs, ids)).bit_length()} bits") from None
+        if ids.dtype.kind == "u" and ids.size and ids.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{source} returned an id of {int(ids.max()).bit_length()} bits; {FIX}")
+        tensor = torch.from_numpy(ids.astype(np.int64))
+    else:
+        if isinstance(ids, str | bytes | bytearray | AbstractSet | Mapping):
+            raise TypeError(f"{source} returned a {type(ids).__name__}, not a sequence of token ids; {FIX}")
+        if getattr(ids, "ndim", 1) > 1 and hasattr(ids, "shape"):
+            raise ValueError(f"{source} returned ids of shape {tuple(ids.shape)}, not one sequence; {FIX}")
+        if type(ids) is not list or not set(map(type, ids)) <= {int}:  # one quick pass finds any non-int
+            try:
+                ids = token_ids(ids, f"the ids of {source}")
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"{err}; {FIX}") from None
+        try:
+            tensor = torch.from_numpy(np.array(ids, dtype=np.int64))
+        except OverflowError:
+            raise ValueError(f"{source} returned an id of {max(map(abs, ids)).bit_length()} bits; {FIX}") from None
+    if len(tensor) and tensor.min() < 0:
+        position = int(torch.nonzero(tensor < 0)[0])
+        raise ValueError(f"{source} returned the negative id {int(tensor[position])} at position {position}; {FIX}")
+    return tensor
 
 
 class GPTDatasetV1(Dataset):

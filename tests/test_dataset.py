@@ -193,8 +193,40 @@ class FixedIds:
 )
 def test_a_tokenizer_returning_what_is_not_int_ids_is_refused_by_name(ids):
     error = ValueError if isinstance(ids, np.ndarray) and ids.ndim > 1 else TypeError  # a matrix: right type
-    with pytest.raises(error, match="FixedIds.encode"):
+    with pytest.raises(error, match=r"tokenizer\.encode \(FixedIds\.encode\).*must return .*list of ints"):
         GPTDatasetV1("any text at all", FixedIds(ids), 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("ids", "error"),
+    [
+        ([np.float32(1), np.float32(2), np.float32(3)], TypeError),
+        ([torch.tensor(1.0), 2, 3], TypeError),
+        (torch.tensor([True, False, True]), TypeError),
+        (np.array([1.0, 2.0, 3.0], dtype=np.float16), TypeError),
+        ([1 + 0j, 2, 3], TypeError),
+        ([1, 2, float("nan")], TypeError),
+        (np.array(["1", "2", "3"]), TypeError),
+        (np.array([1, 2, 3], dtype=object), TypeError),
+        (b"\x01\x02\x03", TypeError),
+        ({1, 2, 3}, TypeError),
+        ({1: 2, 3: 4, 5: 6}, TypeError),
+        ([1, 2, -3], ValueError),
+        (np.array([-1, 2, 3]), ValueError),
+        (torch.tensor([1, -2, 3]), ValueError),
+        (np.array([2**64 - 1, 2, 3], dtype=np.uint64), ValueError),
+        ([2**63, 1, 2], ValueError),
+    ],
+    ids=lambda v: repr(v)[:24],
+)
+def test_every_kind_of_non_id_names_tokenizer_encode_and_the_fix(ids, error):
+    with pytest.raises(error, match=r"tokenizer\.encode \(FixedIds\.encode\).*must return .*ints >= 0"):
+        GPTDatasetV1("any text at all", FixedIds(ids), 2, 1)
+
+
+def test_a_generator_of_ints_is_ids_in_order():
+    dataset = GPTDatasetV1("any text", FixedIds(i for i in (4, 3, 2, 1)), 2, 1)
+    assert dataset.token_ids.tolist() == [4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(
