@@ -63,3 +63,14 @@ def test_sizes_are_checked(kwargs, name):
     args = {"seeds": 2, "vocab_size": VOCAB, "context_length": CONTEXT, "d": D} | kwargs
     with pytest.raises((TypeError, ValueError), match=name):
         CharModels(**args)
+
+
+def test_attention_weights_are_the_weights_forward_uses():
+    models, ids = models_and_ids()
+    weights = models.attention_weights(ids)
+    assert torch.allclose(weights.sum(-1), torch.ones(()))
+    assert weights.triu(diagonal=1).eq(0).all()  # causal: nothing on later positions
+    models.causal = False
+    assert weights.shape == models.attention_weights(ids).shape
+    later = torch.ones(CONTEXT, CONTEXT).triu(diagonal=1).bool()
+    assert models.attention_weights(ids)[..., later].gt(0).all()  # unmasked: every later position gets weight

@@ -72,6 +72,23 @@ class CharModels(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         seeds, batch, num_tokens = ids.shape
+        x, weights, v = self._attend(ids)
+        hidden = x + self.dropout(weights) @ v  # the attention's output added to its input
+        return self.head(hidden.flatten(1, 2)).view(seeds, batch, num_tokens, -1)
+
+    def attention_weights(self, ids: torch.Tensor) -> torch.Tensor:
+        """The attention weights before dropout, ``(seeds, batch, T, T)``: row t is where position t looks.
+
+        >>> models = CharModels(seeds=2, vocab_size=5, context_length=4, d=8)
+        >>> w = models.attention_weights(torch.zeros(2, 1, 4, dtype=torch.long))
+        >>> w.shape, bool(w[..., 0, 1:].eq(0).all())  # causal: the first position sees only itself
+        (torch.Size([2, 1, 4, 4]), True)
+        """
+        return self._attend(ids)[1]
+
+    def _attend(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The embedded input, the attention weights (masked if ``causal``) and the values."""
+        seeds, batch, num_tokens = ids.shape
         x = self.tok_emb[torch.arange(seeds)[:, None, None], ids] + self.pos_emb[:, None, :num_tokens]
         flat = x.flatten(1, 2)  # (seeds, batch * num_tokens, d): SeedLinear works on 3-D tensors
         q, k, v = (
@@ -80,9 +97,7 @@ class CharModels(nn.Module):
         scores = q @ k.transpose(-2, -1)  # (seeds, batch, num_tokens, num_tokens)
         if self.causal:
             scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
-        weights = self.dropout(torch.softmax(scores / self.d**0.5, dim=-1))
-        hidden = x + weights @ v  # the attention's output added to its input
-        return self.head(hidden.flatten(1, 2)).view(seeds, batch, num_tokens, -1)
+        return x, torch.softmax(scores / self.d**0.5, dim=-1), v
 
 
 def next_char_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
