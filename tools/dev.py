@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -45,12 +46,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-STAMP = VENV / ".installed"
-"""Touched after a complete install; a venv without it (or older than its inputs) is refreshed."""
-INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")
-"""The files whose change makes the venv stale."""
+if not __package__:  # run as a script (python tools/dev.py): make `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.install import ROOT, VENV, compile_lock, ensure_venv, run, venv_python  # noqa: E402
 
 PYTEST = ["-m", "pytest"]
 TEST_PARTS = (["notebooks"], ["tests", "helpers", "benchmarks", "tools"])
@@ -102,55 +100,6 @@ NOTEBOOK_RUN = [
     # The explorer widget would otherwise save its state (random model ids) into the notebook.
     "--ExecutePreprocessor.store_widget_state=False",
 ]
-
-
-def venv_python(venv: Path = VENV, windows: bool = os.name == "nt") -> Path:
-    """The venv's interpreter: ``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere.
-
-    >>> venv_python(Path("v"), windows=False).as_posix()
-    'v/bin/python'
-    >>> venv_python(Path("v"), windows=True).as_posix()
-    'v/Scripts/python.exe'
-    """
-    return venv / "Scripts" / "python.exe" if windows else venv / "bin" / "python"
-
-
-def is_stale(stamp: Path = STAMP, inputs: Sequence[Path] = INPUTS) -> bool:
-    """Whether the venv needs (re)installing: no stamp, or an input changed after it.
-
-    >>> is_stale(Path("no-such-folder") / ".installed")
-    True
-    """
-    if not stamp.is_file():
-        return True
-    installed = stamp.stat().st_mtime
-    return any(path.stat().st_mtime > installed for path in inputs)
-
-
-def run(args: Sequence[str | os.PathLike], env: dict[str, str] | None = None) -> int:
-    """Run one command from the repository root, echoing it first; return its exit status."""
-    print("+", " ".join(str(a) for a in args), flush=True)
-    return subprocess.run([str(a) for a in args], cwd=ROOT, env=env).returncode
-
-
-def ensure_venv() -> Path:
-    """Create or refresh ``.venv`` when missing or stale; return its Python."""
-    python = venv_python()
-    if not python.exists():
-        print(f"creating {VENV.name} with {sys.executable} (first time: a few minutes)", flush=True)
-        if run([sys.executable, "-m", "venv", VENV]) != 0:
-            raise SystemExit(f"could not create {VENV}; is the venv module installed (Debian: python3-venv)?")
-    if is_stale():
-        STAMP.unlink(missing_ok=True)  # a broken install stays stale until one completes
-        for step in (
-            [python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
-            # Editable, without dependencies: requirements.txt alone decides the versions.
-            [python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", "."],
-        ):
-            if run(step) != 0:
-                raise SystemExit(f"installing into {VENV.name} failed; fix the error above and rerun")
-        STAMP.touch()
-    return python
 
 
 def run_together(commands: Sequence[Sequence[str | os.PathLike]], env: dict[str, str]) -> int:
@@ -230,12 +179,41 @@ def notebook_paths(patterns: Sequence[str]) -> list[str]:
     return paths
 
 
+def merge_streams(notebook: str | os.PathLike) -> bool:
+    """Join each cell's consecutive outputs on the same stream into one; return whether the file changed.
+
+    Where a cell's printed text is cut into chunks depends on timing, so a
+    re-run would otherwise change an unchanged notebook (nbval compares the
+    joined text, so the tests see no difference either way). The file is
+    written as nbformat writes it.
+    """
+    path = ROOT / notebook
+    content = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    for cell in content["cells"]:
+        outputs: list[dict] = []
+        for output in cell.get("outputs", []):
+            last = outputs[-1] if outputs else {}
+            if output.get("output_type") == "stream" == last.get("output_type") and output["name"] == last["name"]:
+                text = "".join(last["text"]) + "".join(output["text"])
+                last["text"], changed = text.splitlines(keepends=True), True
+            else:
+                outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
+    if changed:
+        path.write_text(json.dumps(content, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return changed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, prepare the venv and run the command; return the exit status."""
     parser = argparse.ArgumentParser(description="The project's commands (see the module docstring).")
-    parser.add_argument("command", choices=[*COMMANDS, "test", "test-fast", "lint", "notebooks", "venv"])
+    parser.add_argument("command", choices=[*COMMANDS, "test", "test-fast", "lint", "notebooks", "venv", "lock"])
     parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on (pytest options, notebook paths)")
     ns = parser.parse_args(argv)
+    if ns.command == "lock":  # before the venv: it is what the venv is installed from
+        return compile_lock()
     python = ensure_venv()
     env = venv_env()
     if ns.command == "venv":
@@ -249,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for notebook in notebook_paths(ns.args):
             if (status := run([python, *NOTEBOOK_RUN, notebook], env)) != 0:
                 return status
+            merge_streams(notebook)
         return 0
     if ns.command in ("test", "test-fast"):
         command, parts = (PYTEST, TEST_PARTS) if ns.command == "test" else (FAST, fast_parts())
