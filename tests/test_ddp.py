@@ -1,7 +1,8 @@
-"""The DDP script, its launcher and its one-process reference: real two-process runs on the CPU, failures, checks.
+"""The DDP scripts, their launcher and their one-process reference: real two-process runs on the CPU, failures, checks.
 
-Runs that start processes (torchrun, gloo, 127.0.0.1) are marked ``slow``: a normal run, a crashing rank
-and a stuck rank (both injected by ``tests/ddp_faults.py``, test-only), and the launcher's own time limit.
+Runs that start processes (gloo, 127.0.0.1) are marked ``slow``: the book's ``mp.spawn`` script
+(:mod:`helpers.appendix_a.ddp_spawn`), the torchrun script, a crashing rank and a stuck rank (both injected by
+``tests/ddp_faults.py``, test-only), and the launcher's own time limit.
 The argument checks and the result files run in this process.
 """
 
@@ -24,7 +25,7 @@ from helpers.appendix_a.ddp import (
     rank_shards,
     train_single_process,
 )
-from helpers.appendix_a.ddp_launch import REPO_ROOT, run_ddp, torchrun_command
+from helpers.appendix_a.ddp_launch import REPO_ROOT, run_ddp, start_spawn, torchrun_command
 from helpers.appendix_a.devices import ATOL, RTOL
 from helpers.appendix_a.toy import NeuralNetwork, toy_data
 from tests.nbtools import notebook_namespace
@@ -78,6 +79,81 @@ def test_ranks_end_identical_and_equal_one_process(finished_run):
     for epoch in range(EPOCHS):
         mean = torch.tensor([r["losses"][epoch] for r in results]).mean(dim=0)
         assert torch.allclose(mean, torch.tensor(reference_losses[epoch]), rtol=RTOL, atol=ATOL)
+
+
+@pytest.fixture(scope="module")
+def spawned_run(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.setenv("LLMFS_DEVICE", "cpu")  # two gloo ranks, even on a machine with GPUs
+    out_dir = tmp_path_factory.mktemp("spawn")
+    return start_spawn(out_dir, epochs=EPOCHS, launch_timeout=120).wait(), out_dir
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.mark.slow
+def test_spawn_script_runs_two_gloo_ranks(spawned_run):
+    run, _ = spawned_run
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.rank_lines
+    per_rank = EPOCHS + 2  # a loss line per step (one step per epoch), then train and test accuracy
+    assert [line[:8] for line in lines] == ["[rank 0]"] * per_rank + ["[rank 1]"] * per_rank
+    for rank in range(2):
+        own = lines[rank * per_rank : (rank + 1) * per_rank]
+        assert own[0].startswith(f"[rank {rank}] Epoch: 001/{EPOCHS:03d} | Batchsize 002 | Loss: ")
+        assert own[-2:] == [f"[rank {rank}] Training accuracy 1.0", f"[rank {rank}] Test accuracy 1.0"]
+
+
+@pytest.mark.slow
+def test_spawn_script_ranks_end_identical_and_equal_one_process(spawned_run):
+    results = load_rank_results(spawned_run[1], 2)
+    assert all(r["identical"] for r in results)
+    rank0, rank1 = (r["state_dict"] for r in results)
+    assert all(torch.equal(rank0[name], rank1[name]) for name in rank0)
+    assert [r["shards"] for r in results] == [[rank_shards(5, 2, e)[rank] for e in range(EPOCHS)] for rank in (0, 1)]
+    reference, reference_losses = train_single_process(2, epochs=EPOCHS)
+    for name, weights in reference.state_dict().items():
+        assert torch.allclose(rank0[name], weights, rtol=RTOL, atol=ATOL), name
+    for epoch in range(EPOCHS):
+        mean = torch.tensor([r["losses"][epoch] for r in results]).mean(dim=0)
+        assert torch.allclose(mean, torch.tensor(reference_losses[epoch]), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.slow
+def test_spawn_collected_twice_gives_the_same_run(spawned_run, tmp_path):
+    launch = start_spawn(tmp_path, epochs=1)
+    first = launch.wait()
+    assert launch.wait() is first and first.returncode == 0, first.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"out_dir": 3}, TypeError, "out_dir must be a str or pathlib.Path"),
+        ({"launch_timeout": 0}, ValueError, "launch_timeout must be in"),
+    ],
+)
+def test_start_spawn_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        start_spawn(**kwargs)
+
+
+@pytest.mark.slow
+def test_spawn_from_a_notebook_kernel_fails_for_a_function_defined_there():
+    """A function of ``__main__`` without a file (a notebook cell, ``python -c``) cannot be found by spawned ranks."""
+    code = (
+        "import torch.multiprocessing as mp\n"
+        "def main(rank):\n    print('rank', rank, 'ran')\n"
+        "if __name__ == '__main__':\n    mp.spawn(main, nprocs=1)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "Can't get attribute 'main'" in result.stderr
+    assert "ran" not in result.stdout
 
 
 @pytest.mark.slow

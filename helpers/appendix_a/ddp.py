@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data.distributed import DistributedSampler
 
@@ -110,6 +111,30 @@ def flat_weights(model: torch.nn.Module) -> torch.Tensor:
     """
     require_instance(model, "model", torch.nn.Module, "a torch.nn.Module")
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+
+def save_rank_result(out_dir: str | Path, model: torch.nn.Module, shards: list, losses: list, accuracy: dict) -> Path:
+    """Inside a DDP run, on every rank: gather all ranks' weights and save this rank's ``rank<r>.pt``.
+
+    ``identical`` records whether every rank ended with the same weights. Returns the file's path.
+    """
+    rank, world_size = dist.get_rank(), dist.get_world_size()
+    weights = flat_weights(model)
+    gathered = [torch.empty_like(weights) for _ in range(world_size)]
+    dist.all_gather(gathered, weights)
+    folder = require_path(out_dir, "out_dir")
+    folder.mkdir(parents=True, exist_ok=True)
+    result = {
+        "rank": rank,
+        "world_size": world_size,
+        "shards": shards,
+        "losses": losses,
+        "identical": all(torch.equal(w, gathered[0]) for w in gathered),
+        "accuracy": accuracy,
+        "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
+    }
+    torch.save(result, folder / f"rank{rank}.pt")
+    return folder / f"rank{rank}.pt"
 
 
 def load_rank_results(out_dir: str | Path, world_size: int) -> list[dict]:

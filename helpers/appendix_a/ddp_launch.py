@@ -28,7 +28,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +98,15 @@ class DDPLaunch:
 
     process: subprocess.Popen
     launch_timeout: float
+    _run: DDPRun | None = field(default=None, repr=False)
 
     def wait(self) -> DDPRun:
-        """Wait for every rank; past ``launch_timeout`` s, kill them all and raise ``TimeoutError``."""
+        """Wait for every rank; past ``launch_timeout`` s, kill them all and raise ``TimeoutError``.
+
+        A second call returns the same result (a notebook cell that collects a run can be re-run).
+        """
+        if self._run is not None:
+            return self._run
         try:
             stdout, stderr = self.process.communicate(timeout=self.launch_timeout)
         except subprocess.TimeoutExpired:
@@ -110,7 +116,8 @@ class DDPLaunch:
                 f"the DDP run did not finish within launch_timeout={self.launch_timeout:g} s and was stopped; "
                 "a rank is probably stuck (a lower timeout= makes waiting ranks give up sooner)"
             ) from None
-        return DDPRun(self.process.returncode, stdout, stderr)
+        self._run = DDPRun(self.process.returncode, stdout, stderr)
+        return self._run
 
 
 def run_ddp(*args: Any, **kwargs: Any) -> DDPRun:
@@ -158,13 +165,33 @@ def start_ddp(
         args.append(f"--out-dir={require_path(out_dir, 'out_dir').resolve()}")
     args += [require_str(arg, "each of script_args") for arg in require_iterable(script_args, "script_args")]
 
+    return _start(torchrun_command(nproc, free_port(), script, args), launch_timeout)
+
+
+def start_spawn(out_dir: str | Path | None = None, *, epochs: int = 3, launch_timeout: float = 120.0) -> DDPLaunch:
+    """Start the book's ``mp.spawn`` script, :mod:`helpers.appendix_a.ddp_spawn`, and return at once.
+
+    It starts its own ranks (two on the CPU, or one per GPU); :meth:`DDPLaunch.wait` collects them.
+
+    >>> start_spawn(epochs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be a positive int, got 0
+    """
+    command = [sys.executable, "-m", "helpers.appendix_a.ddp_spawn", f"--epochs={positive_int(epochs, 'epochs')}"]
+    if out_dir is not None:
+        command.append(f"--out-dir={require_path(out_dir, 'out_dir').resolve()}")
+    return _start(command, real_number(launch_timeout, "launch_timeout", 1.0, 86400.0))
+
+
+def _start(command: list[str], launch_timeout: float) -> DDPLaunch:
     env = dict(os.environ)
     # One thread per rank (torchrun's default, set here to silence its warning); the repository
-    # on the path so that `-m helpers.appendix_a.ddp_launch` imports from any working directory.
+    # on the path so that `-m helpers.appendix_a...` imports from any working directory.
     env["OMP_NUM_THREADS"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(
-        torchrun_command(nproc, free_port(), script, args),
+        command,
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
