@@ -253,6 +253,10 @@ def tiktoken_cache_name(url: str) -> str:
     return hashlib.sha1(url.encode()).hexdigest()
 
 
+GPT2_FILES = ("gpt2/encoder.json", "gpt2/vocab.bpe")
+"""The two files behind ``tiktoken.get_encoding("gpt2")``, by their names in the data folder."""
+
+
 def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
     """Copy GPT-2's ``encoder.json`` and ``vocab.bpe`` into tiktoken's cache.
 
@@ -262,6 +266,9 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
     written atomically under the SHA-1 name tiktoken looks for. A wrong copy already in tiktoken's
     cache is replaced. Returns the cache folder.
 
+    Raises :class:`DataUnavailableError` naming ``LLMFS_DATA_DIR`` and every
+    file it could find nowhere (offline, with an empty cache).
+
     >>> import tiktoken
     >>> _ = seed_tiktoken_cache()
     >>> tiktoken.get_encoding("gpt2").encode("Hello")
@@ -270,17 +277,41 @@ def seed_tiktoken_cache(cache: Path | str | None = None) -> Path:
     target = tiktoken_cache_dir() if cache is None else _absolute(require_path(cache, "cache"))
     if target.exists() and not target.is_dir():
         raise ValueError(f"cache {target} exists but is not a folder")
-    for name in ("gpt2/encoder.json", "gpt2/vocab.bpe"):
+    missing = []
+    for name in GPT2_FILES:
         file = FILES[name]
         dest = target / tiktoken_cache_name(file.url)
         if _sha256_cached(dest) == file.sha256:
             continue
-        atomic_write(dest, data_file(name).read_bytes())
+        try:
+            source = data_file(name)
+        except DataUnavailableError:
+            missing.append(file)
+            continue
+        atomic_write(dest, source.read_bytes())
+    if missing:
+        raise DataUnavailableError(_gpt2_missing(missing))
     return target
 
 
+def _gpt2_missing(missing: list[DataFile]) -> str:
+    """What to do when GPT-2's files are nowhere: the folder variable, each file's place and its URL."""
+    where = os.environ.get(DATA_DIR_ENV) or "unset"
+    files = "; ".join(f"<folder>/{file.name} (from {file.url})" for file in missing)
+    return (
+        f"GPT-2's encoding needs {' and '.join(file.name for file in missing)}, which could not be found "
+        f"({DATA_DIR_ENV} is {where}; not in {cache_dir()} or in tiktoken's cache {tiktoken_cache_dir()}) "
+        f"nor downloaded (offline?). Put {files}, set the environment variable {DATA_DIR_ENV}=<folder> "
+        "and run again."
+    )
+
+
 def gpt2_encoding():
-    """``tiktoken.get_encoding("gpt2")``, with its cache seeded from local files.
+    """``tiktoken.get_encoding("gpt2")``, with tiktoken's cache seeded first (see :func:`seed_tiktoken_cache`).
+
+    Offline, it works from ``LLMFS_DATA_DIR`` or files fetched before; with
+    neither, it raises :class:`DataUnavailableError` naming the variable and
+    the files, instead of tiktoken's connection error.
 
     >>> gpt2_encoding().n_vocab
     50257

@@ -345,3 +345,31 @@ def test_download_timeout_is_a_positive_number(fake_files, tmp_path, timeout):
     error = ValueError if isinstance(timeout, float | int) and not isinstance(timeout, bool) else TypeError
     with pytest.raises(error, match="timeout"):
         data.download(FAKE, tmp_path / FAKE.name, timeout=timeout)
+
+
+def test_offline_with_nothing_gpt2_encoding_names_the_variable_and_both_files(tmp_path, monkeypatch):
+    """The reader's error offline with an empty cache: what to set, which files to put where."""
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setattr(data, "_verified", {})
+    monkeypatch.setattr(urllib.request, "urlopen", raising(urllib.error.URLError("no network")))
+    with pytest.raises(DataUnavailableError) as err:
+        data.gpt2_encoding()
+    message = str(err.value)
+    assert data.DATA_DIR_ENV in message
+    assert all(name in message and data.FILES[name].url in message for name in data.GPT2_FILES)
+    assert not (tmp_path / "tiktoken").exists() or not list((tmp_path / "tiktoken").iterdir())
+
+
+def test_gpt2_encoding_seeds_from_the_data_folder_and_never_downloads(tmp_path, monkeypatch):
+    folder = tmp_path / "data" / "gpt2"
+    folder.mkdir(parents=True)
+    for name in data.GPT2_FILES:
+        (tmp_path / "data" / name).write_bytes(data.data_file(name).read_bytes())
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setattr(urllib.request, "urlopen", raising(AssertionError("a test tried the network")))
+    monkeypatch.setattr(tiktoken.load, "read_file", raising(AssertionError("tiktoken tried the network")))
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    assert data.gpt2_encoding().encode("Hello") == [15496]
