@@ -7,14 +7,17 @@
 #   make lint         ruff check + ruff format --check
 #   make html         render everything to build/html
 #   make notebooks    re-execute notebooks and save outputs (NB=notebooks/02.6-*.ipynb for some)
+#   make venv         only create or refresh .venv (from requirements.lock, with uv)
+#   make lock         recompile requirements.lock from requirements.txt (after changing a pin)
+# ARGS=... passes options on: make lab ARGS="--port 8899 --no-browser", make test-fast ARGS="-k bpe".
 
 PYTHON ?= python3
 DEV := $(PYTHON) tools/dev.py
 
-.PHONY: lab test test-fast test-browser lint html notebooks venv
+.PHONY: lab test test-fast test-browser lint html notebooks venv lock
 
-lab test test-fast test-browser lint html venv:
-	$(DEV) $@
+lab test test-fast test-browser lint html venv lock:
+	$(DEV) $@ $(ARGS)
 
 notebooks:
 	$(DEV) notebooks $(NB)

@@ -44,6 +44,8 @@ LOCK = ROOT / "requirements.lock"
 REQUIREMENTS = ROOT / "requirements.txt"
 UV_VERSION = "0.13.10"
 UV_HOME = ROOT / ".cache" / f"uv-{UV_VERSION}"
+INSTALLER_ENV = "LLMFS_INSTALLER"
+"""Set to ``pip`` to install with pip alone (the first-run benchmark compares the two)."""
 """Where uv is installed when it is not on PATH at :data:`UV_VERSION` (a private folder, like a venv's)."""
 
 
@@ -286,7 +288,7 @@ def ensure_venv() -> Path:
     STAMP.unlink(missing_ok=True)  # a broken install stays stale until one completes
     expected, installer = None, "pip"
     try:
-        options, uv = uv_options(config), find_uv()
+        options, uv = uv_options(config), None if os.environ.get(INSTALLER_ENV) == "pip" else find_uv()
     except Unfaithful as why:
         print(f"{why}: pip does the install", flush=True)
         options, uv = [], None
