@@ -19,7 +19,7 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.checks import positive_int
-from helpers.experiments.plotting import CMAP, heatmap
+from helpers.experiments.plotting import CMAP, heatmap, literal
 
 
 def _grid(ax, block: torch.Tensor, d_out: int, head_dim: int, title: str, first: bool = False) -> None:
@@ -88,12 +88,12 @@ def timing_bars(seconds: Mapping[str, float], title: str) -> Figure:
     >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    names = list(seconds)
+    names = [literal(name) for name in seconds]
     colors = plt.get_cmap(CMAP)(torch.linspace(0.15, 0.9, len(names)).tolist())
-    ax.barh(names, [seconds[n] * 1e3 for n in names], color=colors, edgecolor="black")
+    ax.barh(names, [seconds[n] * 1e3 for n in seconds], color=colors, edgecolor="black")
     ax.invert_yaxis()
     ax.set_xlabel("forward + backward, median ms (lower is faster)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(literal(title), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -109,7 +109,7 @@ def saved_memory_figure(lengths: Sequence[int], saved: Mapping[str, Sequence[int
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     colors = plt.get_cmap(CMAP)([0.2, 0.75])
     for (label, values), marker, color in zip(saved.items(), "os", colors, strict=False):
-        ax.loglog(lengths, [v / 2**20 for v in values], marker + "-", color=color, label=label)
+        ax.loglog(lengths, [v / 2**20 for v in values], marker + "-", color=color, label=literal(label))
     ax.loglog(lengths, [w / 2**20 for w in weights], "k:", label="T x T weights alone")
     ax.set_xticks(list(lengths), [str(t) for t in lengths])
     ax.minorticks_off()

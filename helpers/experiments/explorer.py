@@ -41,7 +41,7 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.checks import int_in_range, real_number, require_bool, require_str, require_tensor
-from helpers.experiments.plotting import heatmap
+from helpers.experiments.plotting import heatmap, literal
 
 BOOK_SENTENCE = "Your journey starts with one step"
 """The book's chapter-3 sentence; it uses the book's 3-d embeddings."""
@@ -251,7 +251,7 @@ class AttentionExplorer:
         ax_context.scatter(values[:, 0], values[:, 1], marker="x", color="0.6", label="value vectors")
         ax_context.scatter(context[:, 0], context[:, 1], color="tab:blue", label="context vectors")
         for label, (cx, cy) in zip(self.tokens, context, strict=True):
-            ax_context.annotate(label, (cx, cy), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax_context.annotate(literal(label), (cx, cy), fontsize=7, xytext=(3, 3), textcoords="offset points")
         ax_context.set_title(f"head {self.head} context vectors", fontsize=8)
         ax_context.set_xlabel("feature 1", fontsize=8)
         ax_context.set_ylabel("feature 2", fontsize=8)

@@ -12,7 +12,7 @@ import torch
 from matplotlib.axes import Axes
 
 from helpers.checks import positive_int, require_iterable, require_tensor
-from helpers.experiments.plotting import CMAP
+from helpers.experiments.plotting import CMAP, literal
 
 
 def _annotate(ax: Axes, values: torch.Tensor) -> None:
@@ -35,7 +35,7 @@ def sliding_window_figure(token_labels: Sequence[str], max_length: int = 4, stri
     ['stride 1', 'stride 3']
     >>> plt.close(fig)
     """
-    labels = [str(label) for label in require_iterable(token_labels, "token_labels", of="strs")]
+    labels = [literal(label) for label in require_iterable(token_labels, "token_labels", of="strs")]
     max_length = positive_int(max_length, "max_length")
     strides = [positive_int(s, "strides") for s in require_iterable(strides, "strides", of="ints")]
     if len(labels) < max_length:
@@ -114,7 +114,7 @@ def input_embedding_figure(
     """
     tokens = require_tensor(token_vectors, "token_vectors", ndim=2, floating=True).detach().cpu()
     positions = require_tensor(position_vectors, "position_vectors", ndim=2, floating=True).detach().cpu()
-    labels = [str(label) for label in require_iterable(token_labels, "token_labels", of="strs")]
+    labels = [literal(label) for label in require_iterable(token_labels, "token_labels", of="strs")]
     num_dims = positive_int(num_dims, "num_dims")
     if tokens.shape != positions.shape or len(labels) != len(tokens):
         raise ValueError(
@@ -156,7 +156,7 @@ def layout_bytes_figure(strides: Sequence[int], kept: dict[str, Sequence[int]], 
     colors = plt.get_cmap(CMAP)(torch.linspace(0.3, 0.8, len(kept)).tolist())
     for n, ((label, values), color) in enumerate(zip(kept.items(), colors, strict=True)):
         offsets = [i + (n - (len(kept) - 1) / 2) * width for i in range(len(strides))]
-        ax.bar(offsets, [v / 2**20 for v in values], width, label=label, color=color, edgecolor="black")
+        ax.bar(offsets, [v / 2**20 for v in values], width, label=literal(label), color=color, edgecolor="black")
     ax.set_yscale("log")
     ax.set_xticks(range(len(strides)), [str(s) for s in strides])
     ax.set_xlabel(f"stride (max_length = {max_length})")
@@ -193,11 +193,11 @@ def bpe_merges_figure(
                 plt.Rectangle((x + 0.05, -row - 0.4), width - 0.1, 0.8, color=colours(level) if merged else "0.88")
             )
             ink = "white" if merged and level < 0.6 else "black"  # dark boxes get white labels
-            ax.text(x + width / 2, -row, names.get(token, chr(token)), ha="center", va="center", color=ink)
+            ax.text(x + width / 2, -row, literal(names.get(token, chr(token))), ha="center", va="center", color=ink)
             x += width
     ax.set_xlim(0, sum(len(token_bytes[token]) for token in steps[0]))
     ax.set_ylim(-len(steps) + 0.5, 0.5)
-    ax.set_yticks([-row for row in range(len(steps))], row_labels)
+    ax.set_yticks([-row for row in range(len(steps))], [literal(label) for label in row_labels])
     ax.set_xlabel("byte position")
     ax.set_title("BPE merges, one per row", fontsize=10)
     fig.tight_layout()

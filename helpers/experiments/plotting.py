@@ -12,6 +12,22 @@ CMAP = "viridis"
 """The one colormap every heatmap uses, so colours mean the same across notebooks."""
 
 
+def literal(text: object) -> str:
+    """``text`` escaped so that matplotlib draws it character for character, never as mathtext.
+
+    Matplotlib reads text between two ``$`` as math: ``"$$"`` is an error and
+    ``"$a_b$"`` draws a subscript. Every string a figure of :mod:`helpers.experiments`
+    takes from its caller or from data (a token, a sentence, a name, a title)
+    goes through here; escaping each ``$`` is exact, since matplotlib turns each
+    ``\\$`` of non-math text back into ``$``. The figures' own labels may still
+    use math on purpose (``"$d_k$"``).
+
+    >>> literal("$$ and $x")
+    '\\\\$\\\\$ and \\\\$x'
+    """
+    return str(text).replace("$", r"\$")
+
+
 def heatmap(
     values: torch.Tensor,
     row_labels: Sequence[str],
@@ -56,14 +72,14 @@ def heatmap(
     high = high if high > low else low + 1.0  # a constant tensor still gets a scale
     image = ax.imshow(values.numpy(), cmap=CMAP, vmin=low, vmax=high)
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    bar.set_label(f"{colorbar_label} ({low:.2f} to {high:.2f})", fontsize=8)
+    bar.set_label(f"{literal(colorbar_label)} ({low:.2f} to {high:.2f})", fontsize=8)
     bar.ax.tick_params(labelsize=8)
-    ax.set_xticks(range(len(col_labels)), labels=list(col_labels), rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(row_labels)), labels=list(row_labels), fontsize=8)
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xticks(range(len(col_labels)), labels=list(map(literal, col_labels)), rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(row_labels)), labels=list(map(literal, row_labels)), fontsize=8)
+    ax.set_xlabel(literal(xlabel), fontsize=9)
+    ax.set_ylabel(literal(ylabel), fontsize=9)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(literal(title), fontsize=9)
     if annotate:
         middle = (low + high) / 2
         for i in range(values.shape[0]):
@@ -100,18 +116,18 @@ def seed_spread_figure(
             raise ValueError(f"series {name!r} has {values.shape[0]} rows for {len(xs)} xs; give one row per x")
         median = values.median(dim=1).values
         low, high = median - values.min(dim=1).values, values.max(dim=1).values - median
-        ax.errorbar(xs, median, yerr=[low, high], marker=marker, capsize=3, label=f"{name} (median, min-max)")
+        ax.errorbar(xs, median, yerr=[low, high], marker=marker, capsize=3, label=f"{literal(name)} (median, min-max)")
     if chance is not None:
         ax.axhline(chance, color="gray", linestyle="--", label="chance")
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(xs), labels=[str(x) for x in xs])
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xlabel(literal(xlabel), fontsize=9)
+    ax.set_ylabel(literal(ylabel), fontsize=9)
     ax.set_ylim(0, 1.05)
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=8)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(literal(title), fontsize=9)
     return fig
 
 
@@ -125,8 +141,8 @@ def heatmap_row(panels: Sequence[tuple[torch.Tensor, str]], labels: Sequence[str
     ['one', 'two']
     >>> plt.close(fig)
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3))
-    for ax, (values, title) in zip(list(axes), panels, strict=True):
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3), squeeze=False)
+    for ax, (values, title) in zip(axes[0], panels, strict=True):
         heatmap(values, labels, ax=ax, title=title, **options)
     fig.tight_layout()
     return fig
@@ -144,8 +160,8 @@ def softmax_scaling_figure(d_ks: Sequence[int], stats: dict[str, Sequence[tuple[
     """
     fig, (ax_w, ax_g) = plt.subplots(1, 2, figsize=(6.5, 3))
     for (name, pairs), marker in zip(stats.items(), "osd^", strict=False):
-        ax_w.plot(d_ks, [w for w, _ in pairs], marker=marker, label=name)
-        ax_g.plot(d_ks, [g for _, g in pairs], marker=marker, label=name)
+        ax_w.plot(d_ks, [w for w, _ in pairs], marker=marker, label=literal(name))
+        ax_g.plot(d_ks, [g for _, g in pairs], marker=marker, label=literal(name))
     for ax in (ax_w, ax_g):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("$d_k$", fontsize=9)
@@ -196,7 +212,7 @@ def qkv_flow_diagram(
     )
     d_k = keys.shape[-1]
     boxes = {
-        "x": (1.4, 8.6, f'x "{token}"\n{_rows(x[None])}'),
+        "x": (1.4, 8.6, f'x "{literal(token)}"\n{_rows(x[None])}'),
         "X": (1.4, 3.6, f"all inputs X\n{_rows(inputs)}"),
         "q": (5.0, 8.6, f"query = x W_q\n{_rows(query[None], 4)}"),
         "k": (5.0, 5.6, f"keys = X W_k\n{_rows(keys)}"),
@@ -221,5 +237,5 @@ def qkv_flow_diagram(
         ax.annotate("", xy=boxes[b][:2], xytext=boxes[a][:2], arrowprops=arrow)
         (xa, ya, _), (xb, yb, _) = boxes[a], boxes[b]
         ax.text((xa + xb) / 2, (ya + yb) / 2 + 0.3, label, fontsize=8, color="dimgray", ha="center")
-    ax.set_title(f'Queries, keys and values for the query "{token}"', fontsize=9)
+    ax.set_title(f'Queries, keys and values for the query "{literal(token)}"', fontsize=9)
     return fig
