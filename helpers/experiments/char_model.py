@@ -26,7 +26,15 @@ from helpers.attention import causal_mask
 from helpers.checks import positive_int, probability, require_str
 from helpers.experiments.ensemble import SeedLinear
 
-__all__ = ["CharModels", "char_batch", "char_ids", "next_char_loss"]
+__all__ = [
+    "CharModels",
+    "best_checkpoint",
+    "char_batch",
+    "char_ids",
+    "next_char_loss",
+    "split_loss",
+    "train_char_models",
+]
 
 
 def char_ids(text: str) -> tuple[list[str], torch.Tensor]:
@@ -105,3 +113,92 @@ def next_char_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     shared by all seeds or ``(seeds, batch, T)``."""
     targets = targets.expand(logits.shape[:-1])
     return F.cross_entropy(logits.flatten(1, 2).transpose(1, 2), targets.flatten(1), reduction="none").mean(dim=-1)
+
+
+Windows = tuple[torch.Tensor, torch.Tensor]
+"""Fixed evaluation windows and their targets, each ``(n, T)``, as :func:`char_batch` returns them."""
+
+
+def split_loss(models: CharModels, windows: Windows, causal: bool = True) -> torch.Tensor:
+    """Each seed's loss on fixed ``windows``, shape ``(seeds,)``, in eval mode (no dropout).
+
+    ``causal=False`` lets every position see the whole window; the models' own setting is restored.
+    """
+    x, y = windows
+    trained_causal, was_training = models.causal, models.training
+    models.causal = causal
+    with torch.no_grad():
+        loss = next_char_loss(models.eval()(x.expand(models.seeds, -1, -1)), y)
+    models.causal = trained_causal
+    models.train(was_training)
+    return loss
+
+
+def train_char_models(
+    train_ids: torch.Tensor,
+    vocab_size: int,
+    *,
+    seeds: int,
+    d: int,
+    steps: int,
+    dropout: float = 0.0,
+    causal: bool = True,
+    context_length: int = 16,
+    batch: int = 16,
+    lr: float = 3e-2,
+    checkpoints: dict[str, Windows] | None = None,
+    every: int = 20,
+) -> tuple[CharModels, list[tuple[int, dict[str, torch.Tensor]]]]:
+    """Train ``seeds`` models with Adam, each on its own random windows of ``train_ids``; return them in eval mode.
+
+    The initialisation (``torch.manual_seed(0)``) and the windows (a generator seeded 1) depend only on the
+    sizes, so two calls that differ in ``dropout`` or ``causal`` train pairs: seed i of one call starts from
+    seed i's weights of the other and sees the same batches. Every ``every`` steps each seed's loss on each
+    of ``checkpoints`` (name -> fixed windows) is recorded: the history is a list of ``(step, {name: (seeds,)})``.
+
+    >>> vocab, ids = char_ids("hello world, hello attention " * 4)
+    >>> windows = char_batch(ids, 8, 8, torch.Generator().manual_seed(2))
+    >>> models, history = train_char_models(
+    ...     ids, len(vocab), seeds=2, d=8, steps=4, context_length=8, checkpoints={"val": windows}, every=2
+    ... )
+    >>> [step for step, _ in history], history[0][1]["val"].shape
+    ([2, 4], torch.Size([2]))
+    """
+    seeds, steps, batch = positive_int(seeds, "seeds"), positive_int(steps, "steps"), positive_int(batch, "batch")
+    every, context_length = positive_int(every, "every"), positive_int(context_length, "context_length")
+    torch.manual_seed(0)
+    models = CharModels(seeds, vocab_size, context_length, d, dropout)
+    models.causal = causal
+    optimizer = torch.optim.Adam(models.parameters(), lr=lr)
+    data = torch.Generator().manual_seed(1)
+    history = []
+    for step in range(1, steps + 1):
+        x, y = char_batch(train_ids, seeds * batch, context_length, data)
+        shape = (seeds, batch, context_length)
+        loss = next_char_loss(models(x.view(shape)), y.view(shape)).sum()  # each seed gets its own mean's gradient
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if checkpoints and step % every == 0:
+            history.append((step, {name: split_loss(models, w, causal) for name, w in checkpoints.items()}))
+    return models.eval(), history
+
+
+def best_checkpoint(
+    history: list[tuple[int, dict[str, torch.Tensor]]], budget: int, pick: str = "val", score: str = "test"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Early stopping, per seed: the step (among those <= ``budget``) with the lowest ``pick`` loss, and its
+    ``score`` loss. Returns two ``(seeds,)`` tensors: the steps and the scores.
+
+    >>> history = [(10, {"val": torch.tensor([2.0, 1.0]), "test": torch.tensor([2.1, 1.1])}),
+    ...            (20, {"val": torch.tensor([1.5, 1.2]), "test": torch.tensor([1.6, 1.3])})]
+    >>> best_checkpoint(history, budget=20)
+    (tensor([20, 10]), tensor([1.6000, 1.1000]))
+    """
+    kept = [(step, losses) for step, losses in history if step <= budget]
+    if not kept:
+        raise ValueError(f"budget={budget} comes before the first checkpoint; use a budget of at least {history[0][0]}")
+    steps = torch.tensor([step for step, _ in kept])
+    picked = torch.stack([losses[pick] for _, losses in kept]).argmin(dim=0)
+    scores = torch.stack([losses[score] for _, losses in kept])
+    return steps[picked], scores[picked, torch.arange(scores.shape[1])]
