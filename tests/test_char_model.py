@@ -9,7 +9,15 @@ import pytest
 import torch
 
 from helpers import CausalAttention
-from helpers.experiments.char_model import CharModels, char_batch, char_ids, next_char_loss
+from helpers.experiments.char_model import (
+    CharModels,
+    best_checkpoint,
+    char_batch,
+    char_ids,
+    next_char_loss,
+    split_loss,
+    train_char_models,
+)
 
 SEEDS, VOCAB, CONTEXT, D = 3, 7, 5, 4
 
@@ -74,3 +82,40 @@ def test_attention_weights_are_the_weights_forward_uses():
     assert weights.shape == models.attention_weights(ids).shape
     later = torch.ones(CONTEXT, CONTEXT).triu(diagonal=1).bool()
     assert models.attention_weights(ids)[..., later].gt(0).all()  # unmasked: every later position gets weight
+
+
+def test_train_char_models_pairs_runs_by_initialisation_and_batches():
+    ids = torch.randint(0, VOCAB, (200,), generator=torch.Generator().manual_seed(5))
+    windows = char_batch(ids, 6, CONTEXT, torch.Generator().manual_seed(2))
+    settings = {"seeds": SEEDS, "d": D, "steps": 4, "context_length": CONTEXT, "checkpoints": {"val": windows}}
+    plain, history = train_char_models(ids, VOCAB, **settings, every=2)
+    again, history_again = train_char_models(ids, VOCAB, **settings, every=2)
+    assert [step for step, _ in history] == [2, 4]
+    assert torch.equal(history[-1][1]["val"], history_again[-1][1]["val"])  # same batches, same start
+    frozen_plain, _ = train_char_models(ids, VOCAB, **settings, lr=0.0)
+    frozen_dropout, _ = train_char_models(ids, VOCAB, **settings, lr=0.0, dropout=0.5)
+    assert torch.equal(frozen_plain.tok_emb, frozen_dropout.tok_emb)  # pair i starts from the same weights
+    assert not torch.equal(plain.tok_emb[0], plain.tok_emb[1])  # the seeds differ from each other
+    assert not plain.training
+
+
+def test_best_checkpoint_is_early_stopping_per_seed():
+    history = [
+        (10, {"val": torch.tensor([3.0, 1.0]), "test": torch.tensor([3.5, 1.5])}),
+        (20, {"val": torch.tensor([2.0, 2.0]), "test": torch.tensor([2.5, 2.5])}),
+        (30, {"val": torch.tensor([1.0, 3.0]), "test": torch.tensor([1.5, 3.5])}),
+    ]
+    steps, scores = best_checkpoint(history, budget=30)
+    assert steps.tolist() == [30, 10] and scores.tolist() == [1.5, 1.5]
+    steps, scores = best_checkpoint(history, budget=25)  # the budget hides step 30
+    assert steps.tolist() == [20, 10] and scores.tolist() == [2.5, 1.5]
+    with pytest.raises(ValueError, match="budget"):
+        best_checkpoint(history, budget=5)
+
+
+def test_split_loss_restores_the_mask_switch_and_mode():
+    models, ids = models_and_ids()
+    models.train()
+    windows = (ids[0], ids[0])
+    assert not torch.equal(split_loss(models, windows), split_loss(models, windows, causal=False))
+    assert models.causal and models.training
