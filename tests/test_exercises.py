@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import warnings
+
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 import helpers
 from helpers.exercises import check_2_1, check_2_2, check_3_1, check_3_2, check_3_3
+from helpers.exercises.checking import checker, expect
 from tests.book_inputs import BOOK_INPUTS
 
 
@@ -30,6 +35,70 @@ def assert_wrong(result, capsys, *words):
     assert result is False and said.startswith("❌ Not yet: "), said
     for word in words:
         assert word in said, said
+
+
+# The checker every check goes through: one line, whatever happens inside
+
+
+@checker
+def check_echo(value: object) -> str:
+    expect(value == "right", f"value is {value}, not 'right'")
+    return "right."
+
+
+def test_a_long_or_multiline_value_is_echoed_cut_on_one_line(capsys):
+    assert_wrong(check_echo("x" * 5000), capsys, "'xxxx", "...")
+    check_echo("3.11\n"), check_echo(10**400), check_echo(list(range(1000)))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "❌ Not yet: value is 3.11\\n, not 'right'",
+        "❌ Not yet: value is an int of 401 digits, not 'right'",
+        f"❌ Not yet: value is {str(list(range(1000)))[:57]}..., not 'right'",
+    ]
+
+
+def test_a_warning_or_a_print_inside_a_check_joins_its_line(capsys):
+    @checker
+    def check_noisy(value: object) -> str:
+        print("debugging\nline two")
+        warnings.warn("torch 2.0 differs from the pinned 2.13", UserWarning, stacklevel=1)
+        return "fine."
+
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        said = "(warning: torch 2.0 differs from the pinned 2.13)", "(your code printed: debugging\\nline two)"
+        assert_right(check_noisy(1), capsys, *said)
+    assert not escaped
+
+
+def test_an_error_is_the_learners_or_the_checks_and_the_line_says_which(capsys):
+    class Broken(nn.Module):
+        def forward(self, x):
+            raise RuntimeError("shapes\ncannot be multiplied")
+
+    @checker
+    def check_runs(module: nn.Module) -> str:
+        module(torch.zeros(1))
+        return "ran."
+
+    in_helpers = {}  # a check whose own code fails: compiled as if it were a module of helpers
+    exec(compile("def check_number(value):\n    return str(float(value))", helpers.__file__, "exec"), in_helpers)
+
+    assert_wrong(check_runs(Broken()), capsys, "running your answer raised RuntimeError: shapes\\ncannot be multiplied")
+    assert_wrong(checker(in_helpers["check_number"])(10**400), capsys, "checking your values raised OverflowError")
+
+
+def test_a_check_leaves_the_random_generators_as_they_were(capsys):
+    @checker
+    def check_draws(value: object) -> str:
+        torch.rand(3), np.random.rand(), random.random()
+        return "drew."
+
+    torch.manual_seed(0)
+    before = torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate()
+    assert_right(check_draws(None), capsys)
+    assert torch.equal(torch.get_rng_state(), before[0]) and (np.random.get_state()[1] == before[1]).all()
+    assert random.getstate() == before[2]
 
 
 # 2.1
