@@ -122,3 +122,26 @@ def test_another_interpreter_or_other_sources_build_a_new_venv(change, tmp_path,
     install.ensure_venv()
     assert calls == [True]
     assert json.loads(install.STAMP.read_text())["installer"].startswith("uv")
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_failed_install_keeps_a_working_venv_and_stops_without_one(fresh, tmp_path, monkeypatch, capsys):
+    """Offline, a changed lock cannot be installed: the venv that worked is used as it is, and retried next time."""
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    monkeypatch.setattr(install, "STAMP", venv / ".installed.json")
+    monkeypatch.setattr(install, "venv_python", lambda: Path(sys.executable))
+    monkeypatch.setattr(install, "pip_config", lambda python: {})
+    stamp = {**install.stamp_for({}), "fingerprint": "old", "lock": "an older lock"}
+    if fresh:
+        stamp["interpreter"] = "another"
+    install.STAMP.write_text(json.dumps(stamp))
+    monkeypatch.setattr(install, "find_uv", lambda: Path("uv"))
+    monkeypatch.setattr(install, "install_with_uv", lambda uv, options, fresh: None)
+    if fresh:
+        with pytest.raises(SystemExit, match="failed"):
+            install.ensure_venv()
+    else:
+        assert install.ensure_venv() == Path(sys.executable)
+        assert "warning" in capsys.readouterr().out
+    assert not install.STAMP.exists(), "the next command tries again"

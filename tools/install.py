@@ -243,17 +243,27 @@ def install_with_uv(uv: Path, options: list[str], fresh: bool) -> dict[str, str]
     return expected
 
 
-def install_with_pip() -> dict[str, str]:
-    """Build a new venv with the venv module and pip, which reads its own configuration; return its pins."""
+def install_with_pip(fresh: bool) -> dict[str, str] | None:
+    """Build the venv with the venv module (new when ``fresh``) and pip, which reads its own configuration.
+
+    Returns the pins it must hold, or None if pip failed.
+    """
     python = venv_python()
-    if run([interpreter(), "-m", "venv", "--clear", VENV]) != 0:
+    if fresh and run([interpreter(), "-m", "venv", "--clear", VENV]) != 0:
         raise SystemExit(f"could not create {VENV}; is the venv module installed (Debian: python3-venv)?")
+    if not fresh and run([python, "-m", "ensurepip"]) != 0:  # a venv uv made has no pip; ensurepip is offline
+        return None
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
-    if (expected := lock_or_pins([*pip, "--require-hashes", "-r", LOCK], [*pip, "-r", REQUIREMENTS])) is None:
+    expected = lock_or_pins([*pip, "--require-hashes", "-r", LOCK], [*pip, "-r", REQUIREMENTS])
+    return None if expected is None or run([*pip, "--no-deps", "-e", "."]) != 0 else expected
+
+
+def failed(python: Path, fresh: bool) -> Path:
+    """After a failed install: stop if there is no venv to use, else warn and go on with it (offline, say)."""
+    if fresh:
         raise SystemExit(f"installing into {VENV.name} failed; fix the error above and rerun")
-    if run([*pip, "--no-deps", "-e", "."]) != 0:
-        raise SystemExit(f"installing this package into {VENV.name} failed; fix the error above and rerun")
-    return expected
+    print(f"warning: could not bring {VENV.name} up to date (above); using it as it is, and trying again next time")
+    return python
 
 
 REFRESH_KEYS = ("interpreter", "python", "sources")
@@ -294,11 +304,15 @@ def ensure_venv() -> Path:
         options, uv = [], None
     if uv is not None:
         expected, installer = install_with_uv(uv, options, fresh), f"uv {UV_VERSION}"
-        if expected is not None and (wrong := mismatches(python, expected, exact=expected == lock_pins(LOCK))):
+        if expected is None:  # pip would meet the same wall (offline, say)
+            return failed(python, fresh)
+        if wrong := mismatches(python, expected, exact=expected == lock_pins(LOCK)):
             print(f"uv's install differs from the pins ({'; '.join(wrong)}); pip installs again", flush=True)
-            expected = None
+            expected, fresh = None, True
     if expected is None:
-        expected, installer = install_with_pip(), "pip"
+        if (expected := install_with_pip(fresh)) is None:
+            return failed(python, fresh)
+        installer = "pip"
         if wrong := mismatches(python, expected):
             raise SystemExit(f"{VENV.name} differs from the pins after installing: {'; '.join(wrong)}")
     STAMP.write_text(json.dumps({**new, "installer": installer}, indent=1), encoding="utf-8")
