@@ -158,10 +158,11 @@ def _parameters(check: Callable[..., bool]) -> list[inspect.Parameter]:
 def right_answers() -> dict[str, tuple | None]:
     """Each check's right answer (None where it is not known here), built once; each check called once to warm up."""
     answers = {}
-    for name, check in CHECKS.items():
-        answers[name] = RIGHT[name]() if name in RIGHT else None
-        with contextlib.redirect_stdout(io.StringIO()):
-            check(*answers[name] or [None] * len(_parameters(check)))  # loads GPT-2's encoding, the story's tokens
+    with torch.random.fork_rng(devices=[]):  # the seeds set here stay here
+        for name, check in CHECKS.items():
+            answers[name] = RIGHT[name]() if name in RIGHT else None
+            with contextlib.redirect_stdout(io.StringIO()):
+                check(*answers[name] or [None] * len(_parameters(check)))  # loads GPT-2's encoding, the story's tokens
     return answers
 
 
@@ -212,7 +213,10 @@ def _variants(right: object) -> list[object]:
 
 SPECIAL_NUMBERS = (0, -1, 10**400, -(10**400), math.nan, math.inf, -math.inf, 1e308, 2**63)
 LONG_STR = "a story " * 20 + "\n"
-CLASSIC_MISTAKES = [None, "\n", LONG_STR, 10**400, math.nan, torch.tensor([])]
+CLASSIC_MISTAKES = [None, True, "42\n", LONG_STR, -1, 0, 10**400, math.nan, math.inf, [1, 2], {"a": 1}]
+CLASSIC_MISTAKES += [torch.tensor([]), torch.ones(2, 3, dtype=torch.int64), torch.zeros(2, 3, 4, dtype=torch.float64)]
+"""The issue's list: None, a bool, a str with a trailing newline, an int (negative, 0, 10**400), NaN and inf, a list,
+a dict, an empty tensor, a tensor of another dtype, and of another shape (each check gets each in each place)."""
 WRONG = st.one_of(
     st.none(),
     st.booleans(),
@@ -310,7 +314,7 @@ def call_and_judge(check: Callable[..., bool], args: tuple) -> str:
     assert line.startswith("✅ " if result else "❌ "), line
     assert err.getvalue() == "", err.getvalue()
     assert not escaped, [str(w.message) for w in escaped]
-    assert all(len(run) <= 80 for run in re.findall(r"\S+", line)), f"a long value echoed whole: {line!r}"
+    assert len(line) <= 600 and all(len(run) <= 80 for run in re.findall(r"\S+", line)), f"too long: {line!r}"
     for arg in args:
         for shown in {str(arg), repr(arg)} if not isinstance(arg, torch.Tensor) else set():
             assert len(shown) <= 80 or shown not in line, f"{shown[:80]}... echoed whole: {line!r}"

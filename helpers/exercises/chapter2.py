@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 
 from helpers.checks import require_instance, require_int
 from helpers.data import load_text
-from helpers.exercises.checking import checker, expect, gpt2, ids_argument
+from helpers.exercises.checking import checker, expect, gpt2, ids_argument, shown
 from helpers.tokenizers import ENDOFTEXT, UNK, SimpleTokenizerV1, SimpleTokenizerV2, build_vocab, split_text
 
 __all__ = ["check_2_1", "check_2_2", "check_glued_endoftext", "check_punctuation_share", "check_round_trip"]
@@ -47,7 +47,7 @@ def check_2_1(ids: list[int], decoded: str) -> str:
     require_instance(decoded, "decoded", str, "the str that tokenizer.decode(ids) returned")
     text = "Akwirw ier"
     expect(all(0 <= i < gpt2().n_vocab for i in ids), f"these are not GPT-2 ids; use tokenizer.encode({text!r})")
-    expect(ids == gpt2().encode(text), f"these ids decode to {gpt2().decode(ids)!r}; encode exactly {text!r}")
+    expect(ids == gpt2().encode(text), f"these ids decode to {shown(gpt2().decode(ids))}; encode exactly {text!r}")
     expect(decoded == text, f"decoded is {decoded!r}; decode the whole list at once: tokenizer.decode(ids)")
     pieces = " ".join(repr(gpt2().decode([i])) for i in ids)
     return f"{text!r} is {len(ids)} known pieces: {pieces}, and decoding restores it exactly."
@@ -83,6 +83,8 @@ def _number(value: object, name: str, what: str) -> float:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be {what} (a number), got {type(value).__name__}")
+    if isinstance(value, int) and abs(value) >= 2**1023:  # float() would overflow
+        raise ValueError(f"{name} is {shown(value)}: far too large to be {what}")
     return float(value)
 
 
@@ -153,9 +155,9 @@ punctuation included
     expect(len(set(tokens)) == 10, "a token appears twice in top; count each distinct token once (collections.Counter)")
     for token in tokens:
         case = "; keep the case as split_text gives it" * any(k.lower() == token for k in counts)
-        expect(token in counts, f"{token!r} is not a token of the story{case}: {split}")
+        expect(token in counts, f"{shown(token)} is not a token of the story{case}: {split}")
     for token, n in given.items():
-        expect(n == counts[token], f"{token!r} occurs {counts[token]} times, not {n}: {split}")
+        expect(n == counts[token], f"{token!r} occurs {counts[token]} times, not {shown(n)}: {split}")
     for token, n in truth:
         also = ", punctuation included" * _is_punctuation(token)
         expect(token in tokens or n == tenth, f"{token!r} is missing although it occurs {n} times; {split}{also}")
@@ -165,9 +167,9 @@ punctuation included
     expect(ranked == sorted(ranked, reverse=True), "top is not in order: list them from most to least frequent")
     first, n_first = truth[0]
     kind = "a punctuation mark, not a word" if _is_punctuation(first) else "a word"
-    shown = " ".join(repr(token) for token in tokens)
+    listed = " ".join(repr(token) for token in tokens)
     return (
-        f"the ten most frequent tokens are {shown}: the most frequent, {first!r} ({n_first} times), is {kind}, "
+        f"the ten most frequent tokens are {listed}: the most frequent, {first!r} ({n_first} times), is {kind}, "
         f"and {sum(map(_is_punctuation, tokens))} of the 10 are punctuation marks."
     )
 
@@ -207,7 +209,9 @@ def _story_vocab(*special_tokens: str) -> dict[str, int]:
 def _story_words_only(text: str, name: str) -> list[int]:
     """The ids of ``text`` in the story's vocabulary; a hint naming a word the story does not have."""
     unknown = [token for token in split_text(text) if token not in _story_vocab()]
-    expect(not unknown, f"{unknown[:1]} in {name} is not a token of the story; use only words of the-verdict.txt")
+    expect(
+        not unknown, f"{shown(unknown[:1])} in {name} is not a token of the story; use only words of the-verdict.txt"
+    )
     expect(split_text(text), f"{name} has no words; write a sentence")
     return SimpleTokenizerV1(_story_vocab()).encode(text)
 
@@ -234,14 +238,16 @@ def check_round_trip(sentence: str, ids: list[int], decoded: str) -> str:
     expect(ids == expected or ids != gpt2().encode(sentence), gpt2_hint)
     own = "these are not ids of the story's vocabulary; use tokenizer.encode(sentence) with SimpleTokenizerV1"
     expect(all(i in tokenizer.int_to_str for i in ids), own)
-    expect(ids == expected, f"these ids decode to {tokenizer.decode(ids)!r}; encode the sentence: tokenizer.encode()")
+    expect(
+        ids == expected, f"these ids decode to {shown(tokenizer.decode(ids))}; encode the sentence: tokenizer.encode()"
+    )
     back = tokenizer.decode(ids)
     expect(decoded == back or decoded != sentence, "decoded is the sentence itself; pass tokenizer.decode(ids)")
-    expect(decoded == back, f"decoded is {decoded!r}, but tokenizer.decode(ids) gives {back!r}; pass that")
+    expect(decoded == back, f"decoded is {shown(decoded)}, but tokenizer.decode(ids) gives {shown(back)}; pass that")
     if back == sentence:
         exact = "decodes back exactly: story words, single spaces, punctuation right after a word"
         return f"{sentence!r} is {len(ids)} ids and {exact}."
-    return f"{sentence!r} is {len(ids)} ids but decodes to {back!r}: {_lossy_reason(sentence)}."
+    return f"{shown(sentence)} is {len(ids)} ids but decodes to {shown(back)}: {_lossy_reason(sentence)}."
 
 
 @checker
@@ -256,7 +262,7 @@ spaces only.
     back = SimpleTokenizerV1(_story_vocab()).decode(_story_words_only(text, "text"))
     rule = "decode() puts one space between words and none before punctuation: which texts does that not reproduce?"
     expect(back != text, f"{text!r} comes back exactly; {rule}")
-    return f"{text!r} comes back as {back!r}: {_lossy_reason(text)}."
+    return f"{shown(text)} comes back as {shown(back)}: {_lossy_reason(text)}."
 
 
 @checker
