@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from helpers.checks import real_number
-from helpers.exercises.checking import checker, expect, module_argument, tensor_argument
+from helpers.exercises.checking import checker, expect, module_argument, shown, tensor_argument
 
 __all__ = [
     "check_3_1",
@@ -98,6 +98,8 @@ def _whole_number(value: object, name: str) -> float:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number (replace None with your count), got {type(value).__name__}")
+    if isinstance(value, int) and abs(value) >= 2**1023:  # float() would overflow
+        raise ValueError(f"{name} is {shown(value)}: far too large for a count of parameters or bytes")
     return value
 
 
