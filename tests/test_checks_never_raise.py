@@ -4,7 +4,9 @@ The checks are found, not listed: every public ``check_*`` callable of :mod:`hel
 its modules (a new module's checks are guarded as soon as it exists). Each check gets its right answer with one
 argument replaced by a value a reader might pass by mistake: None, a bool, a str (with a trailing newline too),
 an int (negative, 0, 10**400), a float (NaN, inf), a list, a dict, an empty tensor, a tensor of another dtype or
-shape. A check whose right answer is not in :data:`RIGHT` here gets None for its other arguments.
+shape. The right answers are :data:`RIGHT` here and, for the recaps' self-tests, those of their own tests
+(tests/test_exercises_recaps.py); a check with none gets wrong values for all its arguments (and fails
+:func:`test_every_check_has_a_right_answer`).
 
 For every call: it returns a bool within 1 s (a timer stops it), it prints exactly one line that starts with ✅ or
 ❌, nothing goes to stderr and no warning escapes, a long value is not echoed whole, and the reader's state is
@@ -39,6 +41,7 @@ from torch import nn
 import helpers
 import helpers.exercises
 from tests.book_inputs import BOOK_INPUTS
+from tests.test_exercises_recaps import _right_answers as recap_answers
 
 LIMIT_S = 1.0
 """How long one check may take; the timer that enforces it interrupts a check that hangs."""
@@ -156,11 +159,12 @@ def _parameters(check: Callable[..., bool]) -> list[inspect.Parameter]:
 
 @pytest.fixture(scope="module")
 def right_answers() -> dict[str, tuple | None]:
-    """Each check's right answer (None where it is not known here), built once; each check called once to warm up."""
-    answers = {}
+    """Each check's right answer (None where none is known), built once; each check called once to warm up."""
     with torch.random.fork_rng(devices=[]):  # the seeds set here stay here
+        known = {name: make() for name, make in RIGHT.items()} | recap_answers()
+        answers = {}
         for name, check in CHECKS.items():
-            answers[name] = RIGHT[name]() if name in RIGHT else None
+            answers[name] = known.get(name)
             with contextlib.redirect_stdout(io.StringIO()):
                 check(*answers[name] or [None] * len(_parameters(check)))  # loads GPT-2's encoding, the story's tokens
     return answers
@@ -169,6 +173,10 @@ def right_answers() -> dict[str, tuple | None]:
 def test_every_check_is_found_and_takes_arguments():
     assert {"check_2_1", "check_3_3", "check_a_4", "check_rank_shards"} <= CHECKS.keys()
     assert all(_parameters(check) for check in CHECKS.values())
+
+
+def test_every_check_has_a_right_answer(right_answers):
+    assert [name for name, right in right_answers.items() if right is None] == []
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
@@ -194,7 +202,13 @@ def _variants(right: object) -> list[object]:
     """Near misses of a right argument: another dtype or shape of a tensor, a list or str grown or emptied."""
     if isinstance(right, torch.Tensor):
         others = [right.to(dtype) for dtype in TENSOR_DTYPES if dtype != right.dtype]
-        return [*others, right.flatten(), right.unsqueeze(0), right.mT if right.dim() >= 2 else right[None], right[:0]]
+        return [
+            *others,
+            right.flatten(),
+            right.unsqueeze(0),
+            right.mT if right.dim() >= 2 else right[None],
+            right.flatten()[:0],
+        ]
     if isinstance(right, str):
         return [right + "\n", right * 40, right.upper()]
     if isinstance(right, list | tuple):
