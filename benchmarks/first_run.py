@@ -22,7 +22,8 @@ It prints each step's seconds side by side, the ratio install(uv) /
 install(pip) (goal <= 0.4), the total from the clone (goal <= 30 s), and each
 ``.venv``'s size and whether it holds NVIDIA libraries. One run, on whatever
 else the machine is doing: run it on an idle machine, and quote it with its
-date. POSIX only (it stops JupyterLab's process group).
+date. Each run's output is kept in ``build/first-run/<installer>.log``. POSIX
+only (it stops JupyterLab's process group).
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def first_run(installer: str, folder: Path, timeout: float = 900.0) -> dict[str,
         command, cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     events: list[tuple[float, str]] = []
-    log = folder / f"{installer}.log"
+    log = ROOT / "build" / "first-run" / f"{installer}.log"  # kept after the clone is gone
+    log.parent.mkdir(parents=True, exist_ok=True)
 
     def read() -> None:
         with log.open("w", encoding="utf-8") as out:

@@ -235,8 +235,9 @@ def install_with_uv(uv: Path, options: list[str], fresh: bool) -> dict[str, str]
     target = ["--python", python, *options]
     # The lock was compiled under pip's constraints; uv refuses unpinned lines beside a hashed lock.
     unconstrained = [a for a, b in zip(target, ["", *target], strict=False) if "--constraint" not in (a, b)]
-    from_lock = uv_command(uv, "pip sync", *unconstrained, "--require-hashes", LOCK)
-    expected = lock_or_pins(from_lock, uv_command(uv, "pip install", *target, "-r", REQUIREMENTS))
+    # Bytecode compiled now, as pip does: with PYTHONDONTWRITEBYTECODE set, every start would compile it again.
+    from_lock = uv_command(uv, "pip sync", *unconstrained, "--require-hashes", "--compile-bytecode", LOCK)
+    expected = lock_or_pins(from_lock, uv_command(uv, "pip install", *target, "--compile-bytecode", "-r", REQUIREMENTS))
     # Editable, without dependencies: the lock alone decides the versions.
     if expected is None or run(uv_command(uv, "pip install", *target, "--no-deps", "-e", ".")) != 0:
         return None
