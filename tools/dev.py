@@ -89,7 +89,15 @@ RUNS_NOTEBOOKS = ("lab", "test", "test-fast", "test-browser", "notebooks")
 """The commands that need tiktoken's cache seeded when ``LLMFS_DATA_DIR`` is set."""
 TIKTOKEN_CACHE = ROOT / ".cache" / "tiktoken"
 """tiktoken's cache for the commands when neither of its variables is set (a lasting folder, unlike /tmp)."""
-SEED = ["-c", "from helpers.data import seed_tiktoken_cache; seed_tiktoken_cache()"]
+SEED = [
+    "-c",
+    # helpers.data needs only the standard library: load it without helpers/__init__.py, which imports
+    # torch (seconds, before every command).
+    "import sys, types\n"
+    f"sys.modules['helpers'] = package = types.ModuleType('helpers'); package.__path__ = [{str(ROOT / 'helpers')!r}]\n"
+    "from helpers.data import seed_tiktoken_cache\n"
+    "seed_tiktoken_cache()",
+]
 
 LINT = [["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]]
 NOTEBOOK_RUN = [
