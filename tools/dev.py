@@ -13,14 +13,14 @@ thin wrapper around it::
     python tools/dev.py html           # render notebooks and pages to build/html
     python tools/dev.py notebooks [NB ...]   # re-execute notebooks (default: all) and save outputs
     python tools/dev.py venv           # only create or refresh .venv
+    python tools/dev.py lock           # recompile requirements.lock from requirements.txt (uv, pip's sources)
 
-Every command first makes sure ``.venv`` exists and is newer than
-``requirements.txt`` and ``pyproject.toml``; otherwise it creates it (or
-refreshes it), installs the exact pins of ``requirements.txt`` and then this
-repository's ``helpers`` package in editable mode (``pip install -e .
---no-deps``), so ``import helpers`` works from any folder, notebook kernels
-included. Extra arguments after a test command go to pytest
-(``python tools/dev.py test-fast -k bpe``).
+Every command first makes sure ``.venv`` matches ``requirements.lock``
+(:func:`tools.install.ensure_venv`: uv at a pinned version, or pip, from pip's
+configuration), with this repository's ``helpers`` package installed in
+editable mode, so ``import helpers`` works from any folder, notebook kernels
+included. Extra arguments after a command go to it (``python tools/dev.py
+test-fast -k bpe``; ``make test-fast ARGS="-k bpe"``).
 
 **Offline.** When ``LLMFS_DATA_DIR`` is set, every command that runs
 notebooks (``lab``, ``test``, ``test-fast``, ``test-browser``, ``notebooks``)
