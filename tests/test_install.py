@@ -145,3 +145,19 @@ def test_a_failed_install_keeps_a_working_venv_and_stops_without_one(fresh, tmp_
         assert install.ensure_venv() == Path(sys.executable)
         assert "warning" in capsys.readouterr().out
     assert not install.STAMP.exists(), "the next command tries again"
+
+
+def test_a_changed_pyproject_alone_reinstalls_only_this_package(tmp_path, monkeypatch):
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    monkeypatch.setattr(install, "STAMP", venv / ".installed.json")
+    monkeypatch.setattr(install, "venv_python", lambda: Path(sys.executable))
+    monkeypatch.setattr(install, "pip_config", lambda python: {})
+    install.STAMP.write_text(json.dumps({**install.stamp_for({}), "fingerprint": "old", "pyproject": "older"}))
+    monkeypatch.setattr(install, "find_uv", lambda: Path("uv"))
+    monkeypatch.setattr(install, "install_with_uv", lambda uv, options, fresh: pytest.fail("the packages were synced"))
+    commands = []
+    monkeypatch.setattr(install, "run", lambda args, env=None: commands.append([str(a) for a in args]) or 0)
+    install.ensure_venv()
+    assert len(commands) == 1 and commands[0][-3:] == ["--no-deps", "-e", "."]
+    assert json.loads(install.STAMP.read_text())["pyproject"] == install.stamp_for({})["pyproject"]

@@ -303,6 +303,11 @@ def ensure_venv() -> Path:
     except Unfaithful as why:
         print(f"{why}: pip does the install", flush=True)
         options, uv = [], None
+    if uv is not None and not fresh and old.get("lock") == new["lock"]:  # pyproject.toml alone: reinstall helpers
+        if run(uv_command(uv, "pip install", "--python", python, *options, "--no-deps", "-e", ".")) != 0:
+            return failed(python, fresh)
+        STAMP.write_text(json.dumps({**old, **new}, indent=1), encoding="utf-8")
+        return python
     if uv is not None:
         expected, installer = install_with_uv(uv, options, fresh), f"uv {UV_VERSION}"
         if expected is None:  # pip would meet the same wall (offline, say)
