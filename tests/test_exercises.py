@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 import helpers
-from helpers.exercises import check_2_1, check_2_2, check_3_1, check_3_2, check_3_3
+from helpers.exercises import check_2_1, check_2_2, check_3_1, check_3_2, check_3_3, check_rank_shards
 from helpers.exercises.checking import checker, expect
 from tests.book_inputs import BOOK_INPUTS
 
@@ -99,6 +99,10 @@ def test_a_check_leaves_the_random_generators_as_they_were(capsys):
     assert_right(check_draws(None), capsys)
     assert torch.equal(torch.get_rng_state(), before[0]) and (np.random.get_state()[1] == before[1]).all()
     assert random.getstate() == before[2]
+
+
+def test_a_value_the_check_cannot_compare_is_a_hint_naming_it(capsys):
+    assert_wrong(check_rank_shards([[0, 3], ["4", 1], [2, 0]]), capsys, "shards must hold example indices", "['4']")
 
 
 # 2.1

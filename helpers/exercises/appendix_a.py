@@ -14,13 +14,14 @@ A.4                    00        a 100×200 by 200×300 matrix product, on CPU o
 from __future__ import annotations
 
 import importlib.metadata
+import numbers
 import platform
 import re
 from pathlib import Path
 
 import torch
 
-from helpers.exercises.checking import NotYet, checker, expect
+from helpers.exercises.checking import NotYet, checker, expect, shown
 
 __all__ = ["check_a_1", "check_a_2", "check_a_3", "check_a_4", "check_rank_shards"]
 
@@ -218,6 +219,8 @@ def check_rank_shards(shards: list[list[int]]) -> str:
     is_list = isinstance(shards, list | tuple) and all(isinstance(s, list | tuple) for s in shards)
     expect(is_list, f"shards must be a list with one list of example indices per rank, got {type(shards).__name__}")
     shards = [list(shard) for shard in shards]
+    strays = [i for shard in shards for i in shard if isinstance(i, bool) or not isinstance(i, numbers.Integral)]
+    expect(not strays, f"shards must hold example indices (ints), got {shown(strays[:1])}")
     from helpers.appendix_a.ddp import rank_shards
 
     n, world_size, epoch, seed = SHARDS.values()
