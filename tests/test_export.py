@@ -18,8 +18,11 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tools.export as export
+from tools.ansi import ansi2html
 from tools.export import REPO_ROOT, export_html
 from tools.links import find_broken_links, markdown_to_html, notebook_anchor, page_anchors, page_links
 
@@ -406,3 +409,46 @@ def test_widget_state_is_left_out_of_the_export(fake_repo, tmp_path):
 
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+# ANSI colours: the export's linear filter gives nbconvert's HTML (nbconvert's own is quadratic in the length).
+
+SGR_NUMBERS = st.sampled_from(["", "0", "1", "4", "5", "7", "22", "24", "27", "31", "39", "42", "49", "93", "104"])
+EXTENDED = st.sampled_from(["38;5;9", "48;5;100", "38;5;240", "38;2;10;200;30", "48;2;1;2;3", "38;5;300", "48;2;1;2"])
+ANSI_CODE = st.one_of(
+    st.lists(st.one_of(SGR_NUMBERS, EXTENDED), max_size=4).map(lambda parts: "\x1b[" + ";".join(parts) + "m"),
+    st.sampled_from(["\x1b[K", "\x1b[2J", "\x1b[1;xm", "\x1b[", "\x1b[38m"]),
+)
+ANSI_TEXT = st.lists(st.one_of(ANSI_CODE, st.sampled_from(["a", "<b>", "&", "\n", " ", "é", "\r", "xyz"])), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANSI_TEXT)
+def test_the_ansi_filter_writes_nbconverts_html(pieces):
+    import markupsafe
+    from nbconvert.filters.ansi import ansi2html as nbconvert_ansi2html
+    from nbconvert.filters.ansi import strip_ansi
+
+    text = "".join(pieces)
+    ours = ansi2html(text)
+    try:
+        theirs = nbconvert_ansi2html(text)
+    except IndexError:  # nbconvert fails on an extended colour without its numbers ("\x1b[38m"); we drop the code
+        assert re.sub("<[^>]*>", "", ours) == markupsafe.escape(strip_ansi(text))
+    else:
+        assert ours == theirs
+
+
+def test_a_long_coloured_output_is_exported_whole_and_coloured(fake_repo, tmp_path):
+    lines = "".join(f"\x1b[3{i % 8}mline {i}\x1b[0m <ok> \x1b[38m\n" for i in range(2000))
+    cell = nbformat.v4.new_code_cell("print(log)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=lines)]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [cell]
+    nbformat.write(notebook, fake_repo / "notebooks" / "04-log.ipynb")
+    out = tmp_path / "out"
+    export_html(out, fake_repo)
+    page = (out / "notebooks" / "04-log.html").read_text(encoding="utf-8")
+    assert page.count('<span class="ansi-red-fg">line ') == 250  # every 8th line is red (code 31)
+    assert '<span class="ansi-white-fg">line 1999</span> &lt;ok&gt; ' in page
+    assert "\x1b" not in page

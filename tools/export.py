@@ -51,6 +51,7 @@ from urllib.parse import unquote, urlsplit
 
 from helpers.checks import require_path
 from helpers.files import atomic_write, read_utf8
+from tools.ansi import ansi2html
 from tools.links import find_broken_links, is_relative, markdown_to_html, read_notebook, text_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -276,7 +277,7 @@ def export_html(out: Path | str, root: Path | str = REPO_ROOT) -> list[Path]:
 
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", filters={"ansi2html": ansi2html})  # linear, not nbconvert's O(n**2)
     exported = {source.resolve() for source in sources}
     copy_mathjax(out)
     written = []
