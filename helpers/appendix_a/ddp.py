@@ -1,6 +1,7 @@
-"""What the DDP script of appendix A.9.3 should produce, computed in one process, and reading what it wrote.
+"""What the DDP scripts of appendix A.9.3 should produce, computed in one process, and reading what they wrote.
 
-:mod:`helpers.appendix_a.ddp_script` trains the toy network on several ranks; this module
+:mod:`helpers.appendix_a.ddp_spawn` (the book's) and :mod:`helpers.appendix_a.ddp_script` (torchrun) train the
+toy network on several ranks; this module
 says what each rank reads (:func:`rank_shards`), what one process trained on
 the same global batches ends with (:func:`train_single_process`), and reads
 every rank's ``rank<r>.pt`` (:func:`load_rank_results`), so that a notebook or

@@ -1,5 +1,7 @@
-"""Starting the DDP script of appendix A.9.3 from Python, and turning a crashed or stuck rank into an error.
+"""Starting the DDP scripts of appendix A.9.3 from Python, and turning a crashed or stuck rank into an error.
 
+:func:`start_spawn` starts the book's ``mp.spawn`` script, :mod:`helpers.appendix_a.ddp_spawn`, in the
+background (it starts its own ranks).
 :func:`run_ddp` starts ``nproc`` ranks of a script (:mod:`helpers.appendix_a.ddp_script` by
 default) with torchrun, on 127.0.0.1 at a free port, and waits for them within a
 time limit. Each rank runs under this module's own entry point::

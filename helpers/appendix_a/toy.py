@@ -1,8 +1,8 @@
 """Appendix A's toy problem: a small multilayer network and five 2-D training points.
 
 The primer (appendix A.5–A.7) builds both step by step. They live here once so
-that the A.9 notebook and the data-parallel script :mod:`helpers.appendix_a.ddp_script` train
-exactly the same network on exactly the same data.
+that the A.9 notebook and the data-parallel scripts (:mod:`helpers.appendix_a.ddp_spawn`, the book's,
+and :mod:`helpers.appendix_a.ddp_script`, for torchrun) train exactly the same network on exactly the same data.
 
 >>> X_train, y_train, X_test, y_test = toy_data()
 >>> tuple(X_train.shape), y_train.tolist()
