@@ -170,12 +170,19 @@ def test_close_across_devices_compares_different_float_dtypes_in_the_wider_one(l
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.bool])
-def test_close_across_devices_refuses_tensors_that_do_not_round_naming_both_dtypes(dtype):
+def test_close_across_devices_refuses_floats_against_exact_dtypes_naming_both(dtype):
     exact, floats = torch.ones(3, dtype=dtype), torch.ones(3)
-    for actual, expected in ((exact, floats), (floats, exact), (exact, exact)):
-        with pytest.raises(TypeError, match=rf"{dtype}.*torch.equal") as caught:
+    for actual, expected in ((exact, floats), (floats, exact)):
+        with pytest.raises(TypeError, match="dtype") as caught:
             close_across_devices(actual, expected)
         assert str(actual.dtype) in str(caught.value) and str(expected.dtype) in str(caught.value)
+
+
+@pytest.mark.parametrize(("a", "b"), [(torch.int64, torch.int64), (torch.int32, torch.int64), (torch.bool, torch.bool)])
+def test_close_across_devices_asks_exact_dtypes_to_be_equal(a, b):
+    counts = torch.tensor([0, 1, 1])
+    assert close_across_devices(counts.to(a), counts.to(b))
+    assert not close_across_devices(counts.to(a), torch.tensor([1, 1, 1]).to(b))  # no tolerance for a count
 
 
 @pytest.mark.parametrize("bad", [None, 1.0, [1.0], "1.0"], ids=repr)

@@ -108,7 +108,8 @@ def close_across_devices(actual: torch.Tensor, expected: torch.Tensor) -> bool:
 
     Tensors of different float (or complex) dtypes are compared in the wider
     one, such as a float32 result against a float64 reference. Integer and bool
-    tensors do not round, so they are refused: compare them with ``torch.equal``.
+    tensors do not round, so they must be equal (a ``state_dict``'s counters, for
+    instance); a float tensor against an integer or bool one is a ``TypeError``.
 
     >>> close_across_devices(torch.tensor([1.0]), torch.tensor([1.00001]))
     True
@@ -116,16 +117,18 @@ def close_across_devices(actual: torch.Tensor, expected: torch.Tensor) -> bool:
     False
     """
     actual, expected = require_tensor(actual, "actual"), require_tensor(expected, "expected")
-    for name, value in (("actual", actual), ("expected", expected)):
-        if not (value.is_floating_point() or value.is_complex()):
-            raise TypeError(
-                f"{name} must be a floating-point tensor, got dtype {value.dtype} (actual has dtype {actual.dtype}, "
-                f"expected {expected.dtype}); integer and bool results do not round, so compare them with torch.equal"
-            )
+    rounds = [value.is_floating_point() or value.is_complex() for value in (actual, expected)]
+    if rounds[0] != rounds[1]:
+        raise TypeError(
+            f"actual has dtype {actual.dtype} and expected {expected.dtype}: compare floats with floats "
+            "(convert with .float()) and integer or bool tensors with each other"
+        )
     if actual.shape != expected.shape:
         raise ValueError(
             f"actual and expected must have the same shape, got {tuple(actual.shape)} and {tuple(expected.shape)}"
         )
     common = torch.promote_types(actual.dtype, expected.dtype)
     actual, expected = (value.detach().cpu().to(common) for value in (actual, expected))
+    if not rounds[0]:
+        return torch.equal(actual, expected)
     return torch.allclose(actual, expected, rtol=RTOL, atol=ATOL)
