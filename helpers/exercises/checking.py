@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import random
 import re
 import sys
@@ -125,6 +126,8 @@ def _renderings(value: object) -> set[str]:
     """
     if not isinstance(value, str | int | float | list | tuple | dict) or isinstance(value, bool):
         return set()
+    if isinstance(value, list | tuple | dict) and len(value) > 1000:
+        return set()  # printing it would take long; a hint that echoes it whole is cut with the line
     if isinstance(value, int) and value.bit_length() >= 14_000:
         return set()  # too long to print at all: no hint shows it
     forms = set()
@@ -141,12 +144,13 @@ def _fit(text: str, values: tuple[object, ...]) -> str:
         if isinstance(value, list | tuple):
             parts += value[:50]
         elif isinstance(value, dict):
-            parts += [*value.keys(), *value.values()][:50]
+            parts += [*itertools.islice(value.keys(), 25), *itertools.islice(value.values(), 25)]
     for value in parts:
         for form in sorted(_renderings(value), key=len, reverse=True):
             if form in text:
                 text = text.replace(form, shown(value))
-    text = re.sub(rf"\S{{{ECHO_LIMIT + 1},}}", lambda run: _cut(run.group(), ECHO_LIMIT), one_line(text))
+    text = one_line(text[: 4 * LINE_LIMIT])  # the rest would be cut anyway
+    text = re.sub(rf"\S{{{ECHO_LIMIT + 1},}}", lambda run: _cut(run.group(), ECHO_LIMIT), text)
     return _cut(text, LINE_LIMIT)
 
 
