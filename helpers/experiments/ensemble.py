@@ -2,17 +2,15 @@
 
 A Why? experiment runs at least five seeds, and five tiny models trained one
 after the other pay five times the Python overhead of one. Here the copies sit
-side by side in one wider module: an ``nn.GRU`` whose weight matrices are
-block-diagonal (one block per seed, the blocks between seeds held at zero), and
-a :class:`SeedLinear` that applies a separate ``nn.Linear`` to each seed's
-slice. No number flows from one seed's block to another's, so training the sum
-of the seeds' losses with Adam (whose update is element by element) trains each
-copy exactly as it would be trained alone.
+side by side: :class:`Ensemble` stacks the weights of several models and runs
+them with one vectorised call, and :class:`SeedLinear` applies a separate
+``nn.Linear`` to each seed's slice. No number flows from one seed's weights to
+another's, so training the sum of the seeds' losses with Adam (whose update is
+element by element) trains each copy exactly as it would be trained alone.
+(03.1's GRUs side by side are ``helpers.experiments.recall.SeedGRU``.)
 
->>> gru = seed_gru(seeds=3, hidden=4)
->>> states, last = gru(torch.randn(2, 5, 12))  # (batch, steps, seeds * hidden)
->>> split_seeds(states, 3).shape  # (seeds, batch, steps, hidden)
-torch.Size([3, 2, 5, 4])
+>>> SeedLinear(seeds=3, d_in=4, d_out=2)(torch.randn(3, 5, 4)).shape  # (seeds, batch, d_out)
+torch.Size([3, 5, 2])
 """
 
 from __future__ import annotations
@@ -23,11 +21,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
-from torch.nn.utils import parametrize
 
 from helpers.checks import positive_int, require_instance
 
-__all__ = ["Ensemble", "SeedLinear", "seed_gru", "split_seeds"]
+__all__ = ["Ensemble", "SeedLinear"]
 
 
 class Ensemble(nn.Module):
@@ -36,7 +33,7 @@ class Ensemble(nn.Module):
     The models' weights are stacked into this module's parameters, and one vectorised call
     (``torch.func.vmap``) runs every copy on its own slice of the input, each with its own dropout
     draws. Train it with the sum of the seeds' losses; :meth:`unstack` copies the trained weights back
-    into the models, which then work alone. (An ``nn.GRU`` cannot be vectorised: see :func:`seed_gru`.)
+    into the models, which then work alone. (An ``nn.GRU`` cannot be vectorised: see ``recall.SeedGRU``.)
 
     >>> _ = torch.manual_seed(0)
     >>> models = [nn.Linear(3, 2) for _ in range(4)]
@@ -74,39 +71,6 @@ class Ensemble(nn.Module):
         return self.models
 
 
-class _KeepBlocks(nn.Module):
-    """A parametrization: the weight times a fixed 0/1 mask, so the masked entries stay 0 and get no gradient."""
-
-    def __init__(self, mask: torch.Tensor):
-        super().__init__()
-        self.register_buffer("mask", mask)
-
-    def forward(self, weight: torch.Tensor) -> torch.Tensor:
-        return weight * self.mask
-
-
-def seed_gru(seeds: int, hidden: int) -> nn.GRU:
-    """``seeds`` independent one-layer GRUs of size ``hidden`` as one ``nn.GRU`` of size ``seeds * hidden``.
-
-    Seed ``s`` reads features ``s * hidden`` to ``(s + 1) * hidden`` of the input and writes the same slice of
-    the state. Weights start as a GRU of size ``hidden`` would (uniform within ``±1/sqrt(hidden)``).
-
-    >>> gru = seed_gru(2, 3)
-    >>> (gru.weight_hh_l0[:3, 3:] == 0).all().item()  # seed 0's reset gate ignores seed 1's state
-    True
-    """
-    seeds, hidden = positive_int(seeds, "seeds"), positive_int(hidden, "hidden")
-    gru = nn.GRU(seeds * hidden, seeds * hidden, batch_first=True)
-    with torch.no_grad():
-        for weight in gru.parameters():
-            weight.uniform_(-(hidden**-0.5), hidden**-0.5)
-    # nn.GRU stacks its three gates (reset, update, new) as row blocks; each must be block-diagonal
-    mask = torch.block_diag(*[torch.ones(hidden, hidden)] * seeds).repeat(3, 1)
-    for name in ("weight_ih_l0", "weight_hh_l0"):
-        parametrize.register_parametrization(gru, name, _KeepBlocks(mask))
-    return gru
-
-
 class SeedLinear(nn.Module):
     """One ``nn.Linear(d_in, d_out, bias)`` per seed: ``(seeds, batch, d_in)`` to ``(seeds, batch, d_out)``.
 
@@ -123,12 +87,3 @@ class SeedLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.bmm(x, self.weight) if self.bias is None else torch.baddbmm(self.bias, x, self.weight)
-
-
-def split_seeds(x: torch.Tensor, seeds: int) -> torch.Tensor:
-    """``(batch, ..., seeds * hidden)`` to ``(seeds, batch, ..., hidden)``: each seed's slice on its own axis.
-
-    >>> split_seeds(torch.arange(4.0).view(1, 4), 2).tolist()
-    [[[0.0, 1.0]], [[2.0, 3.0]]]
-    """
-    return x.unflatten(-1, (seeds, -1)).movedim(-2, 0)
