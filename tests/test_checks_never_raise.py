@@ -288,7 +288,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def _fingerprint(value: object) -> object:
-    """What must not change about an argument: its tensors' identities and in-place versions, a copy of the rest."""
+    """What must not change about an argument: its tensors' identities and in-place versions, the repr of the rest."""
     if isinstance(value, torch.Tensor):
         return ("tensor", id(value), value._version, value.requires_grad)
     if isinstance(value, nn.Module):
@@ -307,8 +307,8 @@ def _rng_states() -> tuple:
     return torch.get_rng_state(), random.getstate(), np.random.get_state()[1].tobytes()
 
 
-def call_and_judge(check: Callable[..., bool], args: tuple) -> str:
-    """Call ``check(*args)`` and assert everything a call must do; returns its line."""
+def call_and_judge(check: Callable[..., bool], args: tuple) -> None:
+    """Call ``check(*args)`` and assert everything a call must do."""
     before, states = _fingerprint(args), _rng_states()
     out, err = io.StringIO(), io.StringIO()
     with (
@@ -330,12 +330,11 @@ def call_and_judge(check: Callable[..., bool], args: tuple) -> str:
     assert not escaped, [str(w.message) for w in escaped]
     assert len(line) <= 600 and all(len(run) <= 80 for run in re.findall(r"\S+", line)), f"too long: {line!r}"
     for arg in args:
-        for shown in {str(arg), repr(arg)} if not isinstance(arg, torch.Tensor) else set():
-            assert len(shown) <= 80 or shown not in line, f"{shown[:80]}... echoed whole: {line!r}"
+        for echo in {str(arg), repr(arg)} if not isinstance(arg, torch.Tensor) else set():
+            assert len(echo) <= 80 or echo not in line, f"{echo[:80]}... echoed whole: {line!r}"
     after = _rng_states()
     assert after[0].equal(states[0]) and after[1:] == states[1:], "the random generators moved"
     assert _fingerprint(args) == before, "an argument changed"
-    return line
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
