@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     installers = [args.only] if args.only else ["pip", "uv"]
     results = {}
     for installer in installers:
-        with tempfile.TemporaryDirectory(prefix=f"first-run-{installer}-") as folder:
+        # The venv's bytecode may still be compiling in the background (uv's install): never mind it there.
+        with tempfile.TemporaryDirectory(prefix=f"first-run-{installer}-", ignore_cleanup_errors=True) as folder:
             print(f"{installer}: cloning into {folder} and running tools/dev.py lab ...", flush=True)
             results[installer] = first_run(installer, Path(folder))
     width = max(len(name) for name in [*STEPS, "total", "NVIDIA libraries"])

@@ -119,8 +119,9 @@ def test_another_interpreter_or_other_sources_build_a_new_venv(change, tmp_path,
     calls = []
     monkeypatch.setattr(install, "find_uv", lambda: Path("uv"))
     monkeypatch.setattr(install, "install_with_uv", lambda uv, options, fresh: calls.append(fresh) or {})
+    monkeypatch.setattr(install, "compile_in_background", lambda python: calls.append("compile"))
     install.ensure_venv()
-    assert calls == [True]
+    assert calls == [True, "compile"], "a new venv, its bytecode compiled after"
     assert json.loads(install.STAMP.read_text())["installer"].startswith("uv")
 
 
@@ -161,3 +162,15 @@ def test_a_changed_pyproject_alone_reinstalls_only_this_package(tmp_path, monkey
     install.ensure_venv()
     assert len(commands) == 1 and commands[0][-3:] == ["--no-deps", "-e", "."]
     assert json.loads(install.STAMP.read_text())["pyproject"] == install.stamp_for({})["pyproject"]
+
+
+def test_the_background_compile_writes_bytecode_even_where_python_would_not(tmp_path, monkeypatch):
+    """pip compiles at install time; uv leaves it to a detached process, which writes even so."""
+    module = tmp_path / "site" / "fresh_module.py"
+    module.parent.mkdir()
+    module.write_text("x = 1\n")
+    folder = repr(str(module.parent))
+    monkeypatch.setattr(install, "COMPILE", install.COMPILE.replace("sysconfig.get_paths()['purelib']", folder))
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert install.compile_in_background(Path(sys.executable)).wait(timeout=120) == 0
+    assert list((module.parent / "__pycache__").glob("fresh_module.*.pyc"))

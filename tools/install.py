@@ -235,9 +235,8 @@ def install_with_uv(uv: Path, options: list[str], fresh: bool) -> dict[str, str]
     target = ["--python", python, *options]
     # The lock was compiled under pip's constraints; uv refuses unpinned lines beside a hashed lock.
     unconstrained = [a for a, b in zip(target, ["", *target], strict=False) if "--constraint" not in (a, b)]
-    # Bytecode compiled now, as pip does: with PYTHONDONTWRITEBYTECODE set, every start would compile it again.
-    from_lock = uv_command(uv, "pip sync", *unconstrained, "--require-hashes", "--compile-bytecode", LOCK)
-    expected = lock_or_pins(from_lock, uv_command(uv, "pip install", *target, "--compile-bytecode", "-r", REQUIREMENTS))
+    from_lock = uv_command(uv, "pip sync", *unconstrained, "--require-hashes", LOCK)
+    expected = lock_or_pins(from_lock, uv_command(uv, "pip install", *target, "-r", REQUIREMENTS))
     # Editable, without dependencies: the lock alone decides the versions.
     if expected is None or run(uv_command(uv, "pip install", *target, "--no-deps", "-e", ".")) != 0:
         return None
@@ -257,6 +256,21 @@ def install_with_pip(fresh: bool) -> dict[str, str] | None:
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
     expected = lock_or_pins([*pip, "--require-hashes", "-r", LOCK], [*pip, "-r", REQUIREMENTS])
     return None if expected is None or run([*pip, "--no-deps", "-e", "."]) != 0 else expected
+
+
+COMPILE = "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_paths()['purelib'], quiet=2, workers=0)"
+
+
+def compile_in_background(python: Path) -> subprocess.Popen:
+    """Compile the venv's bytecode in a detached, low-priority process, as pip does inline after installing.
+
+    uv skips it, so the first command starts at once; without it every later
+    start would compile what it imports again where ``PYTHONDONTWRITEBYTECODE``
+    is set. The files are written atomically, so a start meanwhile is safe.
+    """
+    low = {"preexec_fn": lambda: os.nice(19)} if hasattr(os, "nice") else {}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "stdin": subprocess.DEVNULL}
+    return subprocess.Popen([str(python), "-c", COMPILE], start_new_session=True, **quiet, **low)
 
 
 def failed(python: Path, fresh: bool) -> Path:
@@ -312,6 +326,7 @@ def ensure_venv() -> Path:
         expected, installer = install_with_uv(uv, options, fresh), f"uv {UV_VERSION}"
         if expected is None:  # pip would meet the same wall (offline, say)
             return failed(python, fresh)
+        compile_in_background(python)
         if wrong := mismatches(python, expected, exact=expected == lock_pins(LOCK)):
             print(f"uv's install differs from the pins ({'; '.join(wrong)}); pip installs again", flush=True)
             expected, fresh = None, True
