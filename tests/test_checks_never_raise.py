@@ -355,3 +355,26 @@ def test_each_classic_mistake_in_each_place(name, right_answers):
     right = right_answers[name] or (None,) * len(_parameters(check))
     for position, value in itertools.product(range(len(right)), CLASSIC_MISTAKES):
         call_and_judge(check, (*right[:position], value, *right[position + 1 :]))
+
+
+def test_the_judge_fails_what_the_checks_must_not_do():
+    def raises(value):
+        raise TypeError("value must be an int")
+
+    def two_lines(value):
+        print("❌ Not yet: first line\nsecond line")
+        return False
+
+    def moves_the_generator(value):
+        torch.rand(1)
+        print("❌ Not yet: drew a number")
+        return False
+
+    def changes_its_argument(value):
+        value.append(1)
+        print("❌ Not yet: appended")
+        return False
+
+    for bad in (raises, two_lines, moves_the_generator, changes_its_argument):
+        with pytest.raises((AssertionError, TypeError)):
+            call_and_judge(bad, ([],))
