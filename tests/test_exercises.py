@@ -199,9 +199,13 @@ def test_3_1_right(capsys):
 
 def test_3_1_wrong(capsys):
     v1, v2 = _pair()
-    assert_wrong(check_3_1(v1, v2, BOOK_INPUTS), capsys, "sa_v1.W_query is not sa_v2.W_query.weight.T")
+    assert check_3_1(v1, v2, BOOK_INPUTS) is False
+    said = _said(capsys)  # before any attempt, the hint says what to copy, not how
+    assert "own random weights" in said and ".T" not in said and "transpose" not in said, said
     v1.W_query = nn.Parameter(v2.W_query.weight)  # forgot the transpose
-    assert_wrong(check_3_1(v1, v2, BOOK_INPUTS), capsys, "shape (2, 3)", ".weight.T")
+    assert_wrong(check_3_1(v1, v2, BOOK_INPUTS), capsys, "shape (2, 3)", "(d_in, d_out) = (3, 2)")
+    v1.W_query = nn.Parameter(v2.W_key.weight.T)  # the wrong role
+    assert_wrong(check_3_1(v1, v2, BOOK_INPUTS), capsys, "sa_v1.W_query holds sa_v2.W_key's weights")
     v1.W_query = nn.Parameter(v2.W_query.weight.T)
     assert_wrong(check_3_1(v1, v2, BOOK_INPUTS), capsys, "W_key", "copy all three")
     assert_wrong(check_3_1(v2, v1, BOOK_INPUTS), capsys, "pass SelfAttention_v1 first")

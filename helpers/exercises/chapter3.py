@@ -36,28 +36,62 @@ GPT2_SMALL = {"d_in": 768, "d_out": 768, "num_heads": 12, "context_length": 1024
 
 @checker
 def check_3_1(sa_v1: nn.Module, sa_v2: nn.Module, inputs: torch.Tensor) -> str:
-    """Exercise 3.1: after copying v2's weights into v1, both give the same output on ``inputs``."""
+    """Exercise 3.1: after copying v2's weights into v1, both give the same output on ``inputs``.
+
+    A hint never names the fix before an attempt: an untouched ``sa_v1`` is told what to copy, not how.
+
+    >>> from helpers import SelfAttention_v1, SelfAttention_v2
+    >>> x = torch.rand(6, 3)
+    >>> v1, v2 = SelfAttention_v1(3, 2), SelfAttention_v2(3, 2)
+    >>> check_3_1(v1, v2, x)
+    ❌ Not yet: sa_v1 still has its own random weights: give it sa_v2's three weight matrices (query, key, value)
+    False
+    >>> v1.W_query = nn.Parameter(v2.W_query.weight)
+    >>> check_3_1(v1, v2, x)  # doctest: +ELLIPSIS
+    ❌ Not yet: sa_v1.W_query has shape (2, 3), but x @ W_query needs (d_in, d_out) = (3, 2): ...
+    False
+    """
     sa_v1 = module_argument(sa_v1, "sa_v1", "your SelfAttention_v1 instance")
     sa_v2 = module_argument(sa_v2, "sa_v2", "your SelfAttention_v2 instance")
     inputs = tensor_argument(inputs, "inputs", 2)
-    for role in ("W_query", "W_key", "W_value"):
-        mine, theirs = getattr(sa_v1, role, None), getattr(sa_v2, role, None)
+    roles = ("W_query", "W_key", "W_value")
+    mine = {role: getattr(sa_v1, role, None) for role in roles}
+    theirs = {role: getattr(sa_v2, role, None) for role in roles}
+    for role in roles:
         expect(
-            isinstance(mine, torch.Tensor),
+            isinstance(mine[role], torch.Tensor),
             f"sa_v1.{role} should be a weight matrix (nn.Parameter); pass SelfAttention_v1 first",
         )
         expect(
-            isinstance(theirs, nn.Linear), f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second"
+            isinstance(theirs[role], nn.Linear),
+            f"sa_v2.{role} should be an nn.Linear layer; pass SelfAttention_v2 second",
         )
+
+    def holds(w: torch.Tensor, layer: nn.Linear) -> bool:  # layer's weights, in either layout
+        return any(w.shape == m.shape and torch.allclose(w, m) for m in (layer.weight, layer.weight.T))
+
+    expect(
+        any(holds(mine[a], theirs[b]) for a in roles for b in roles),
+        "sa_v1 still has its own random weights: give it sa_v2's three weight matrices (query, key, value)",
+    )
+    d_out, d_in = theirs["W_query"].weight.shape
+    for role in roles:
+        for other in roles:
+            expect(
+                other == role or not holds(mine[role], theirs[other]),
+                f"sa_v1.{role} holds sa_v2.{other}'s weights: copy each role into the same role",
+            )
         expect(
-            mine.shape != theirs.weight.shape or mine.shape == theirs.weight.T.shape,
-            f"sa_v1.{role} has shape {tuple(mine.shape)}, nn.Linear's weight layout (d_out, d_in); "
-            f"v1 computes x @ W, so it needs the transpose: nn.Parameter(sa_v2.{role}.weight.T)",
+            mine[role].shape == (d_in, d_out),
+            f"sa_v1.{role} has shape {tuple(mine[role].shape)}, but x @ {role} needs (d_in, d_out) = "
+            f"({d_in}, {d_out}): nn.Linear stores its weight as (d_out, d_in)",
         )
+        weight = theirs[role].weight
         expect(
-            mine.shape == theirs.weight.T.shape and torch.allclose(mine, theirs.weight.T),
-            f"sa_v1.{role} is not sa_v2.{role}.weight.T yet; copy all three: query, key and value",
+            weight.shape != weight.T.shape or not torch.allclose(mine[role], weight),
+            f"sa_v1.{role} holds the weight as nn.Linear stores it, (d_out, d_in); x @ {role} needs (d_in, d_out)",
         )
+        expect(holds(mine[role], theirs[role]), f"sa_v1.{role} is not yet sa_v2's {role} weights; copy all three")
     out_v1, out_v2 = sa_v1(inputs), sa_v2(inputs)
     expect(
         torch.allclose(out_v1, out_v2, atol=1e-6),
