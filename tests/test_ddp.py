@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.appendix_a import ddp_spawn
 from helpers.appendix_a.ddp import (
     RESULT_KEYS,
     flat_weights,
@@ -127,6 +128,17 @@ def test_spawn_collected_twice_gives_the_same_run(spawned_run, tmp_path):
     launch = start_spawn(tmp_path, epochs=1)
     first = launch.wait()
     assert launch.wait() is first and first.returncode == 0, first.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("gpus", "setting", "expected"),
+    [(0, "", (False, 2)), (1, "", (False, 2)), (2, "", (True, 2)), (8, "", (True, 4)), (2, "cpu", (False, 2))],
+)
+def test_spawn_script_ranks_follow_the_gpus(monkeypatch, gpus, setting, expected):
+    """One NCCL rank per GPU with two or more (at most 4), else two gloo ranks; LLMFS_DEVICE=cpu keeps the CPU."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    monkeypatch.setenv("LLMFS_DEVICE", setting)
+    assert (ddp_spawn.on_gpus(), ddp_spawn.ranks_on_this_machine()) == expected
 
 
 @pytest.mark.parametrize(

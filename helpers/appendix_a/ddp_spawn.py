@@ -33,6 +33,11 @@ def on_gpus() -> bool:
     return torch.cuda.device_count() >= 2 and os.environ.get("LLMFS_DEVICE", "").strip().lower() != "cpu"
 
 
+def ranks_on_this_machine() -> int:
+    """The book's one rank per GPU (at most ``MAX_RANKS``) with two or more GPUs; else two ranks on the CPU."""
+    return min(torch.cuda.device_count(), MAX_RANKS) if on_gpus() else 2
+
+
 def ddp_setup(rank, world_size, port=12345):
     os.environ["MASTER_ADDR"] = "localhost"  # where rank 0 listens: every rank is on this machine
     os.environ["MASTER_PORT"] = str(port)  # any free port, the same for every rank
@@ -110,6 +115,6 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out-dir", type=Path, help="folder for each rank's rank<r>.pt")
     args = parser.parse_args()
-    world_size = min(torch.cuda.device_count(), MAX_RANKS) if on_gpus() else 2
+    world_size = ranks_on_this_machine()
     port = free_port()  # ours: the book's fixed 12345 may be taken
     mp.spawn(main, args=(world_size, args.epochs, port, args.out_dir), nprocs=world_size)  # calls main(rank, ...)
