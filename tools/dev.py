@@ -11,7 +11,7 @@ thin wrapper around it::
     python tools/dev.py test-browser   # the notebooks driven in a real browser (needs Chromium)
     python tools/dev.py lint           # ruff check and ruff format --check, code and notebooks
     python tools/dev.py html           # render notebooks and pages to build/html
-    python tools/dev.py notebooks [NB ...]   # re-execute notebooks (default: all) and save outputs
+    python tools/dev.py notebooks [NB ...]   # re-execute notebooks (default: all), save outputs, join split streams
     python tools/dev.py venv           # only create or refresh .venv
     python tools/dev.py lock           # recompile requirements.lock from requirements.txt (uv, pip's sources)
 
