@@ -341,7 +341,12 @@ def ensure_venv() -> Path:
 
 
 def compile_lock() -> int:
-    """Recompile ``requirements.lock`` from ``requirements.txt`` with uv, from pip's sources, with every file's hash."""
+    """Recompile ``requirements.lock`` from ``requirements.txt`` with uv, from pip's sources, with every file's hash.
+
+    uv keeps the versions already in the lock wherever ``requirements.txt``
+    still allows them, so only what a changed pin needs moves; delete the lock
+    first to resolve everything afresh.
+    """
     uv = find_uv()
     if uv is None:
         raise SystemExit(f"compiling {LOCK.name} needs uv {UV_VERSION}, which could not be installed")
