@@ -6,7 +6,8 @@
 #
 # With one GPU the spawn script runs two gloo ranks on the CPU (the book needs two GPUs for NCCL);
 # with two or more, one NCCL rank per GPU (then 00b's DDP cells print other losses than the saved ones).
-# Exit status: non-zero if any step failed. About 2-4 minutes.
+# Without Jupyter (nbval), tools/nb_replay.py re-runs the notebooks' cells in plain Python and compares
+# what they print with the saved outputs. Exit status: non-zero if any step failed. About 2-4 minutes.
 set -u
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -32,10 +33,18 @@ EOF
 step "the book's mp.spawn script, standalone"
 timeout 300 "$PYTHON" -m helpers.appendix_a.ddp_spawn --epochs 3 || status=1
 
-step "00b and 00c under strict nbval, on $("$PYTHON" -c 'from helpers.appendix_a.devices import pick_device; print(pick_device())')"
-timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider \
-    notebooks/00b-appendix-a9-devices-and-ddp.ipynb notebooks/00c-going-further-ddp-faults.ipynb \
-    tests/test_devices.py tests/test_ddp.py -k "not crashing and not stuck and not launch_timeout" || status=1
+NOTEBOOKS="notebooks/00b-appendix-a9-devices-and-ddp.ipynb notebooks/00c-going-further-ddp-faults.ipynb"
+TESTS="tests/test_devices.py tests/test_ddp.py tests/test_nb_replay.py"
+KEEP=(-k "not crashing and not stuck and not launch_timeout")
+DEVICE=$("$PYTHON" -c 'from helpers.appendix_a.devices import pick_device; print(pick_device())')
+if "$PYTHON" -c "import nbval" 2>/dev/null; then
+    step "00b and 00c under strict nbval, on $DEVICE"
+    timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider $NOTEBOOKS $TESTS "${KEEP[@]}" || status=1
+else  # no Jupyter here (a GPU image's own Python): replay the cells and compare their printed outputs
+    step "00b and 00c replayed without Jupyter (tools/nb_replay.py), on $DEVICE"
+    timeout 600 "$PYTHON" tools/nb_replay.py $NOTEBOOKS || status=1
+    PYTHONPATH=. timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider -o addopts="" $TESTS "${KEEP[@]}" || status=1
+fi
 
 echo "== gpu_check: $([ $status = 0 ] && echo passed || echo FAILED)"
 exit $status
