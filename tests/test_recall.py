@@ -76,3 +76,17 @@ def test_bad_arguments_name_themselves(kwargs, error):
     arguments = {"seq_len": 4, "attend": False, "hidden": 4, "steps": 3, "seeds": 2, "test_size": 10} | kwargs
     with pytest.raises(error, match=next(iter(kwargs))):
         recall_accuracy(**arguments)
+
+
+def test_a_larger_state_keeps_the_inputs_as_they_were():
+    torch.manual_seed(0)
+    small = RecallModel(6, attend=False, hidden=4, seeds=2)
+    torch.manual_seed(0)
+    large = RecallModel(6, attend=False, hidden=16, seeds=2, embed=4)
+    torch.testing.assert_close(small.tok_emb, large.tok_emb)
+    torch.testing.assert_close(small.pos_emb, large.pos_emb)
+    seqs, positions, _ = recall_batch(6, 5, torch.Generator().manual_seed(1))
+    logits, states, question = large(seqs, positions)
+    assert states.shape == (2, 5, 6, 16) and question.shape == (2, 5, 4) and logits.shape == (2, 5, 10)
+    with pytest.raises(ValueError, match="embed"):
+        RecallModel(6, attend=True, hidden=16, embed=4)

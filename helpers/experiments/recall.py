@@ -81,27 +81,43 @@ class SeedGRU(nn.Module):
 class RecallModel(nn.Module):
     """``seeds`` recall models of state size ``hidden``: ids ``(batch, seq_len)``, positions ``(batch,)`` to
     logits ``(seeds, batch, VOCAB_SIZE)``, hidden states ``(seeds, batch, seq_len, hidden)`` and the question
-    ``(seeds, batch, hidden)``.
+    ``(seeds, batch, embed)``.
+
+    Token and position embeddings have ``embed`` features (``hidden`` unless given), so a larger state can be
+    tried with the inputs unchanged; attention needs ``embed == hidden`` (it scores states against the question).
 
     >>> model = RecallModel(6, attend=False, hidden=4, seeds=3)
     >>> [tuple(t.shape) for t in model(torch.zeros(2, 6, dtype=torch.long), torch.zeros(2, dtype=torch.long))]
     [(3, 2, 10), (3, 2, 6, 4), (3, 2, 4)]
     """
 
-    def __init__(self, seq_len: int, attend: bool, hidden: int = 16, readout_units: int = 64, seeds: int = 5):
+    def __init__(
+        self,
+        seq_len: int,
+        attend: bool,
+        hidden: int = 16,
+        readout_units: int = 64,
+        seeds: int = 5,
+        embed: int | None = None,
+    ):
         super().__init__()
         seq_len, hidden = positive_int(seq_len, "seq_len"), positive_int(hidden, "hidden")
+        embed = hidden if embed is None else positive_int(embed, "embed")
         self.seeds = positive_int(seeds, "seeds")
         self.attend = require_bool(attend, "attend")
-        self.tok_emb = nn.Parameter(torch.randn(seeds, VOCAB_SIZE, hidden))  # as nn.Embedding draws them
-        self.pos_emb = nn.Parameter(torch.randn(seeds, seq_len, hidden))
-        self.encoder = SeedGRU(seeds, hidden, hidden)
+        if self.attend and embed != hidden:
+            raise ValueError(f"embed must equal hidden ({hidden}) for attention, got {embed}: leave embed out")
+        self.tok_emb = nn.Parameter(torch.randn(seeds, VOCAB_SIZE, embed))  # as nn.Embedding draws them
+        self.pos_emb = nn.Parameter(torch.randn(seeds, seq_len, embed))
+        self.encoder = SeedGRU(seeds, embed, hidden)
         readout_units = require_int(readout_units, "readout_units")
         if readout_units <= 0:
-            self.answer = SeedLinear(seeds, 2 * hidden, VOCAB_SIZE)
+            self.answer = SeedLinear(seeds, hidden + embed, VOCAB_SIZE)
         else:
             self.answer = nn.Sequential(
-                SeedLinear(seeds, 2 * hidden, readout_units), nn.ReLU(), SeedLinear(seeds, readout_units, VOCAB_SIZE)
+                SeedLinear(seeds, hidden + embed, readout_units),
+                nn.ReLU(),
+                SeedLinear(seeds, readout_units, VOCAB_SIZE),
             )
 
     def weights(self, states: torch.Tensor, question: torch.Tensor) -> torch.Tensor:
@@ -111,7 +127,7 @@ class RecallModel(nn.Module):
     def forward(self, seqs: torch.Tensor, positions: torch.Tensor):
         seed = torch.arange(self.seeds)[:, None, None]
         states = self.encoder(self.tok_emb[seed, seqs] + self.pos_emb[:, None, : seqs.shape[1]])
-        question = self.pos_emb[:, positions]  # (seeds, batch, hidden): "which token at k?"
+        question = self.pos_emb[:, positions]  # (seeds, batch, embed): "which token at k?"
         if self.attend:
             summary = (self.weights(states, question).unsqueeze(-1) * states).sum(dim=2)
         else:
@@ -129,13 +145,14 @@ def recall_accuracy(
     test_size: int = 2000,
     checkpoints: tuple[int, ...] = (),
     return_model: bool = False,
+    embed: int | None = None,
 ):
-    """Train ``seeds`` models (Adam, lr 0.03, 64 sequences a step) for ``steps`` steps; each one's test accuracy.
+    """Train ``seeds`` models (Adam, lr 0.03, 64 sequences a step) ``steps`` times; each one's test accuracy.
 
     The seeds are initialisations drawn after ``torch.manual_seed(0)``, fed one data stream; the test set is
-    ``test_size`` held-out sequences. ``checkpoints`` lists earlier steps to test at as well: the result is then
-    ``(len(checkpoints) + 1, seeds)``, one row per checkpoint, then ``steps``. With ``return_model`` the trained
-    model comes back too.
+    ``test_size`` held-out sequences; ``embed`` is as in :class:`RecallModel`. ``checkpoints`` lists earlier
+    steps to test at as well: the result is then ``(len(checkpoints) + 1, seeds)``, one row per checkpoint, then
+    ``steps``. With ``return_model`` the trained model comes back too.
 
     >>> recall_accuracy(4, attend=False, hidden=4, steps=2, seeds=2, test_size=20).shape
     torch.Size([2])
@@ -145,7 +162,7 @@ def recall_accuracy(
     steps, test_size = positive_int(steps, "steps"), positive_int(test_size, "test_size")
     checkpoints = [int_in_range(step, "checkpoints", 1, steps) for step in checkpoints]
     torch.manual_seed(0)
-    model = RecallModel(seq_len, attend, hidden, readout_units, seeds)
+    model = RecallModel(seq_len, attend, hidden, readout_units, seeds, embed)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-2)
     data = torch.Generator().manual_seed(1)
     test = recall_batch(seq_len, test_size, _test_generator())
