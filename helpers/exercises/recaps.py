@@ -178,12 +178,13 @@ def check_recap2_relative(position_choice: object) -> str:
 
 
 @checker
-def check_recap3_attention_weights(num_weights: object, weights_sum: object) -> str:
-    """3.2: attention over 12 encoder states: weights per output step, and their sum."""
-    count, total = integer_answer(num_weights, "num_weights"), real_answer(weights_sum, "weights_sum")
-    expect(count == 12, "num_weights: one weight per input position the decoder may look at")
-    expect(close_to(total, 1.0), "weights_sum: the weights come from a softmax")
-    return "12 weights, summing to 1: a weighted average of all 12 states at every output step."
+def check_recap3_attention_weights(num_weights: object, equal_weight: object) -> str:
+    """3.2: a decoder attends over 12 encoder states for 5 output steps: weights in all, and each if scores tie."""
+    count, weight = integer_answer(num_weights, "num_weights"), real_answer(equal_weight, "equal_weight")
+    expect(count != 12, "num_weights: the decoder computes a fresh set of weights at every output step")
+    expect(count == 60, "num_weights: one weight per input state, at each output step")
+    expect(close_to(weight, 1 / 12), "equal_weight: the softmax of 12 equal scores; the weights sum to 1")
+    return "5 steps × 12 states = 60 weights; with equal scores each is 1/12 ≈ 0.0833."
 
 
 def _context_vector() -> list[float]:
