@@ -7,7 +7,9 @@ helpers compute fails here.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -216,3 +218,55 @@ def test_a_shape_may_be_a_tuple_a_list_or_a_size(answer, capsys):
 
 def test_a_shape_given_as_a_tensor_is_a_hint(capsys):
     assert_wrong(ex.check_recap2_batches(4, torch.zeros(8, 6)), capsys, "batch_shape")
+
+
+# --- the page does not print the answers ---------------------------------------------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+RECAP_OF = {
+    "check_recap2_": "02.9-chapter-2-recap.ipynb",
+    "check_recap3_": "03.8-chapter-3-recap.ipynb",
+    "check_recapa_": "00d-appendix-a-recap.ipynb",
+}
+
+
+def _page(name: str) -> str:
+    """What a reader sees without opening a solution: the prose before the self-test and every unfolded output."""
+    seen, in_self_test = [], False
+    for cell in json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]:
+        if "exercise-solution" in (cell.get("metadata", {}).get("tags") or []):
+            continue
+        source = "".join(cell.get("source", ""))
+        in_self_test = in_self_test or source.startswith("## Self-test")
+        if cell["cell_type"] == "markdown" and not in_self_test:
+            seen.append(source)
+        for output in cell.get("outputs", []):
+            seen.append("".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(seen)
+
+
+def _spellings(value: object) -> list[str]:
+    """How a page would show an answer that is not a small count: a shape, a large int, a number with decimals."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, tuple | list | torch.Size) and len(value) >= 2:
+        return [str(tuple(value)), str(list(value))]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 100:
+        return [str(value), f"{value:,}"]
+    if isinstance(value, float) and value != int(value):
+        return [f"{value:.3f}", f"{value:.4f}"]
+    return []
+
+
+@pytest.mark.parametrize("name", RECAP_CHECKS)
+def test_the_page_does_not_print_the_answer(name):
+    """A self-test question asks for something new: its answer is printed nowhere outside the folded solutions."""
+    page = _page(next(notebook for prefix, notebook in RECAP_OF.items() if name.startswith(prefix)))
+    shown = [s for value in RIGHT[name] for s in _spellings(value) if s in page]
+    assert shown == [], f"{name}: the recap already prints {shown}"
+
+
+def test_a_printed_answer_would_be_found():
+    assert _spellings((2, 5, 768)) == ["(2, 5, 768)", "[2, 5, 768]"]
+    assert _spellings(38597376) == ["38597376", "38,597,376"] and _spellings(6) == []
+    assert _spellings(torch.tensor(-0.53788)) == ["-0.538", "-0.5379"]
