@@ -6,7 +6,15 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.experiments.recall import RecallModel, SeedGRU, mode_guess, recall_accuracy, recall_batch
+from helpers.experiments.recall import (
+    RecallModel,
+    SeedGRU,
+    mode_guess,
+    recall_accuracy,
+    recall_batch,
+    recall_by_position,
+    weight_on_asked,
+)
 
 
 def test_each_seed_of_seed_gru_is_an_nn_gru():
@@ -90,3 +98,20 @@ def test_a_larger_state_keeps_the_inputs_as_they_were():
     assert states.shape == (2, 5, 6, 16) and question.shape == (2, 5, 4) and logits.shape == (2, 5, 10)
     with pytest.raises(ValueError, match="embed"):
         RecallModel(6, attend=True, hidden=16, embed=4)
+
+
+def test_recall_by_position_averages_back_to_the_test_recall():
+    model, accuracy = recall_accuracy(6, attend=False, hidden=4, steps=3, seeds=2, return_model=True)
+    _, positions, _ = recall_batch(6, 2000, torch.Generator().manual_seed(2))  # the test set's questions
+    counts = torch.bincount(positions, minlength=6).float()
+    torch.testing.assert_close(recall_by_position(model) @ counts / counts.sum(), accuracy)
+
+
+def test_weight_on_asked_reads_the_weight_at_k_and_needs_attention():
+    torch.manual_seed(0)
+    model = RecallModel(6, attend=True, hidden=4, seeds=2)
+    with torch.no_grad():
+        model.pos_emb.zero_()  # every score is 0: uniform weights
+    torch.testing.assert_close(weight_on_asked(model, test_size=20), torch.full((2,), 1 / 6))
+    with pytest.raises(ValueError, match="attend"):
+        weight_on_asked(RecallModel(6, attend=False, hidden=4, seeds=2))

@@ -24,7 +24,17 @@ from torch import nn
 from helpers.checks import int_in_range, positive_int, require_bool, require_int
 from helpers.experiments.ensemble import SeedLinear
 
-__all__ = ["VOCAB_SIZE", "RecallModel", "SeedGRU", "mode_guess", "recall_accuracy", "recall_batch", "spread"]
+__all__ = [
+    "VOCAB_SIZE",
+    "RecallModel",
+    "SeedGRU",
+    "mode_guess",
+    "recall_accuracy",
+    "recall_by_position",
+    "recall_batch",
+    "spread",
+    "weight_on_asked",
+]
 
 VOCAB_SIZE = 10  # token ids 0..9
 
@@ -184,6 +194,35 @@ def recall_accuracy(
 
 def _test_generator() -> torch.Generator:
     return torch.Generator().manual_seed(2)
+
+
+def recall_by_position(model: RecallModel, test_size: int = 2000) -> torch.Tensor:
+    """Test recall grouped by the position ``k`` each question asks about: ``(seeds, seq_len)``.
+
+    >>> model = RecallModel(4, attend=False, hidden=4, seeds=2)
+    >>> recall_by_position(model, test_size=40).shape
+    torch.Size([2, 4])
+    """
+    seq_len = model.pos_emb.shape[1]
+    seqs, positions, answers = recall_batch(seq_len, positive_int(test_size, "test_size"), _test_generator())
+    with torch.no_grad():
+        right = (model(seqs, positions)[0].argmax(dim=-1) == answers).float()  # (seeds, test_size)
+    return torch.stack([right[:, positions == k].mean(dim=-1) for k in range(seq_len)], dim=1)
+
+
+def weight_on_asked(model: RecallModel, test_size: int = 2000) -> torch.Tensor:
+    """Mean attention weight on the position asked about, over the test set: one value per seed ``(seeds,)``.
+
+    >>> model = RecallModel(4, attend=True, hidden=4, seeds=2)
+    >>> bool(((weight_on_asked(model, test_size=10) > 0) & (weight_on_asked(model, test_size=10) < 1)).all())
+    True
+    """
+    if not model.attend:
+        raise ValueError("model must be an attention model (attend=True): the one-vector model has no weights")
+    seqs, positions, _ = recall_batch(model.pos_emb.shape[1], positive_int(test_size, "test_size"), _test_generator())
+    with torch.no_grad():
+        _, states, question = model(seqs, positions)
+        return model.weights(states, question)[:, torch.arange(len(positions)), positions].mean(dim=-1)
 
 
 def mode_guess(seq_len: int, test_size: int = 2000) -> float:
