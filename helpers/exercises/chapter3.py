@@ -283,7 +283,7 @@ def check_most_attended(token: object) -> str:
     share = weights[words.index(token)].item()
     second = words[int(weights.topk(2).indices[1])]
     expect(token != words[query], f'"step" gives itself {itself:.4f}, but another token more: read row 6 (index 5)')
-    expect(token != words[query - 1], f'"{token}" is token 5 (index 4); "step" is token 6, index 5: read row 5')
+    expect(token != words[query - 1], f'"{token}" is token 5 (index 4); "step" is token 6: read row 6 (index 5)')
     expect(token != second, f'"{token}" comes second ({share:.4f}); one token gets more')
     expect(token == best, f'"step" gives "{token}" {share:.4f}; find the largest weight in row 6 (index 5)')
     top = weights.max().item()
