@@ -1,5 +1,7 @@
 """Every figure of helpers.experiments draws the strings it is given literally: ``$`` never starts mathtext.
 
+And no text is drawn under 8 pt, the project's smallest readable size.
+
 A token, a sentence or a name may hold ``$`` (GPT-2 encodes ``$$`` fine); matplotlib reads text between two
 ``$`` as math, where ``$$`` is an error and ``_``/``^`` make sub- and superscripts.
 """
@@ -37,6 +39,9 @@ def drawn_texts(fig) -> list[str]:
     texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
     math = [text for text in texts if is_math_text(text) and not on_purpose(text)]
     assert not math, f"drawn as mathtext: {math}"
+    small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    small = [(text, size) for text, size in small if size < 8]
+    assert not small, f"text under 8 pt (the project's minimum): {small}"
     plt.close(fig)
     return [text.replace("\\$", "$") for text in texts]
 

@@ -246,17 +246,17 @@ class AttentionExplorer:
         )
         for text in (ax_weights.title, ax_weights.xaxis.label, ax_weights.yaxis.label):
             text.set_fontsize(8)
-        ax_weights.tick_params(labelsize=7)
+        ax_weights.tick_params(labelsize=8)
         values, context = self.values.numpy(), self.context.numpy()
         ax_context.scatter(values[:, 0], values[:, 1], marker="x", color="0.6", label="value vectors")
         ax_context.scatter(context[:, 0], context[:, 1], color="tab:blue", label="context vectors")
         for label, (cx, cy) in zip(self.tokens, context, strict=True):
-            ax_context.annotate(literal(label), (cx, cy), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax_context.annotate(literal(label), (cx, cy), fontsize=8, xytext=(3, 3), textcoords="offset points")
         ax_context.set_title(f"head {self.head} context vectors", fontsize=8)
         ax_context.set_xlabel("feature 1", fontsize=8)
         ax_context.set_ylabel("feature 2", fontsize=8)
-        ax_context.tick_params(labelsize=7)
-        ax_context.legend(fontsize=7, loc="best")
+        ax_context.tick_params(labelsize=8)
+        ax_context.legend(fontsize=8, loc="best")
         fig.tight_layout()
         return fig
 
