@@ -83,16 +83,26 @@ def test_ranks_end_identical_and_equal_one_process(finished_run):
 
 
 @pytest.fixture(scope="module")
-def spawned_run(tmp_path_factory, monkeypatch_module):
-    monkeypatch_module.setenv("LLMFS_DEVICE", "cpu")  # two gloo ranks, even on a machine with GPUs
+def spawned_run(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("spawn")
-    return start_spawn(out_dir, epochs=EPOCHS, launch_timeout=120).wait(), out_dir
+    return start_spawn(out_dir, epochs=EPOCHS, launch_timeout=120, cpu=True).wait(), out_dir  # two gloo ranks
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
+@pytest.mark.parametrize(("cpu", "expected"), [(True, "cpu"), (False, "auto")])
+def test_start_spawn_cpu_sets_llmfs_device_for_the_script_only(monkeypatch, cpu, expected):
+    """``cpu=True`` gives the script LLMFS_DEVICE=cpu (two gloo ranks with any GPUs) and leaves this process's alone."""
+    started = {}
+
+    def fake_popen(command, **kwargs):
+        started.update(command=command, env=kwargs["env"])
+        return None
+
+    monkeypatch.setenv("LLMFS_DEVICE", "auto")
+    monkeypatch.setattr("helpers.appendix_a.ddp_launch.subprocess.Popen", fake_popen)
+    start_spawn(epochs=1, cpu=cpu)
+    assert started["command"][1:3] == ["-m", "helpers.appendix_a.ddp_spawn"]
+    assert started["env"]["LLMFS_DEVICE"] == expected
+    assert os.environ["LLMFS_DEVICE"] == "auto"
 
 
 @pytest.mark.slow
@@ -147,6 +157,7 @@ def test_spawn_script_ranks_follow_the_gpus(monkeypatch, gpus, setting, expected
         ({"epochs": 0}, ValueError, "epochs must be a positive int"),
         ({"out_dir": 3}, TypeError, "out_dir must be a str or pathlib.Path"),
         ({"launch_timeout": 0}, ValueError, "launch_timeout must be in"),
+        ({"cpu": "yes"}, TypeError, "cpu must be True or False"),
     ],
 )
 def test_start_spawn_rejects_bad_arguments(kwargs, error, message):

@@ -37,7 +37,16 @@ from typing import Any
 import psutil
 
 from helpers.appendix_a.ddp import MAX_RANKS
-from helpers.checks import int_in_range, one_of, positive_int, real_number, require_iterable, require_path, require_str
+from helpers.checks import (
+    int_in_range,
+    one_of,
+    positive_int,
+    real_number,
+    require_bool,
+    require_iterable,
+    require_path,
+    require_str,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -170,10 +179,14 @@ def start_ddp(
     return _start(torchrun_command(nproc, free_port(), script, args), launch_timeout)
 
 
-def start_spawn(out_dir: str | Path | None = None, *, epochs: int = 3, launch_timeout: float = 120.0) -> DDPLaunch:
+def start_spawn(
+    out_dir: str | Path | None = None, *, epochs: int = 3, launch_timeout: float = 120.0, cpu: bool = False
+) -> DDPLaunch:
     """Start the book's ``mp.spawn`` script, :mod:`helpers.appendix_a.ddp_spawn`, and return at once.
 
-    It starts its own ranks (two on the CPU, or one per GPU); :meth:`DDPLaunch.wait` collects them.
+    It starts its own ranks (two on the CPU, or one per GPU with two or more); :meth:`DDPLaunch.wait`
+    collects them. ``cpu=True`` runs it with ``LLMFS_DEVICE=cpu``: two gloo ranks on any machine, so
+    that its printout is the same with or without GPUs.
 
     >>> start_spawn(epochs=0)
     Traceback (most recent call last):
@@ -183,11 +196,12 @@ def start_spawn(out_dir: str | Path | None = None, *, epochs: int = 3, launch_ti
     command = [sys.executable, "-m", "helpers.appendix_a.ddp_spawn", f"--epochs={positive_int(epochs, 'epochs')}"]
     if out_dir is not None:
         command.append(f"--out-dir={require_path(out_dir, 'out_dir').resolve()}")
-    return _start(command, real_number(launch_timeout, "launch_timeout", 1.0, 86400.0))
+    extra_env = {"LLMFS_DEVICE": "cpu"} if require_bool(cpu, "cpu") else {}
+    return _start(command, real_number(launch_timeout, "launch_timeout", 1.0, 86400.0), extra_env)
 
 
-def _start(command: list[str], launch_timeout: float) -> DDPLaunch:
-    env = dict(os.environ)
+def _start(command: list[str], launch_timeout: float, extra_env: dict[str, str] | None = None) -> DDPLaunch:
+    env = dict(os.environ) | (extra_env or {})
     # One thread per rank (torchrun's default, set here to silence its warning); the repository
     # on the path so that `-m helpers.appendix_a...` imports from any working directory.
     env["OMP_NUM_THREADS"] = "1"

@@ -213,7 +213,7 @@ def check_rank_shards(shards: list[list[int]]) -> str:
     ✅ Correct: 3 ranks read 2 examples each after set_epoch(1); example 0 is read twice (the padding).
     True
     >>> check_rank_shards([[4, 3], [0, 2], [1, 4]])
-    ❌ Not yet: these are epoch 0's shards: call sampler.set_epoch(1) before reading
+    ❌ Not yet: these are epoch 0's shards: set_epoch(1) shuffles with seed 0 + 1, the order the exercise gives
     False
     """
     is_list = isinstance(shards, list | tuple) and all(isinstance(s, list | tuple) for s in shards)
@@ -231,7 +231,7 @@ def check_rank_shards(shards: list[list[int]]) -> str:
     expect(len(shards) == world_size, f"shards has {len(shards)} lists: give one per rank, {world_size} ranks")
     expect(
         shards != rank_shards(n, world_size, 0, seed),
-        "these are epoch 0's shards: call sampler.set_epoch(1) before reading",
+        "these are epoch 0's shards: set_epoch(1) shuffles with seed 0 + 1, the order the exercise gives",
     )
     expect(
         shards != rank_shards(n, world_size, epoch, 123),
@@ -255,7 +255,7 @@ def check_rank_shards(shards: list[list[int]]) -> str:
     )
     expect(
         shards == expected,
-        "not the sampler's shards: one DistributedSampler(train_ds, num_replicas=3, rank=r) per rank, set_epoch(1)",
+        "not the sampler's shards: start from the exercise's order and apply the sampler's rule step by step",
     )
     twice = sorted({i for i in order if order.count(i) > 1})
     return (
