@@ -8,7 +8,7 @@ function                           notebook  exercise
 3.3                                03.6      a ``MultiHeadAttention`` the size of GPT-2 small
 ``check_bottleneck_bits``          03.1      bits in a length-32 sequence of 10 possible tokens
 ``check_most_attended``            03.3      the token "step" attends to most, without weights
-``check_gpt2_attention_memory``    03.7      GPT-2's attention: parameters, bytes of its weights
+``check_gpt2_attention_memory``    03.7      GPT-2's attention: bytes of its weights
 =================================  ========  =====================================================
 """
 
@@ -294,21 +294,19 @@ GPT2_WEIGHTS_BYTES = GPT2_SMALL["num_heads"] * GPT2_SMALL["context_length"] ** 2
 
 
 @checker
-def check_gpt2_attention_memory(num_params: int, weights_bytes: int) -> str:
-    """03.7: GPT-2 small's attention has ``num_params`` parameters; its weights for 1024 tokens take ``weights_bytes``.
+def check_gpt2_attention_memory(weights_bytes: int) -> str:
+    """03.7: GPT-2 small's attention weights for one 1024-token sequence take ``weights_bytes``.
 
-    Counts may be ints, floats or one-element tensors (``weights.numel() * weights.element_size()``).
+    The count may be an int, a float or a one-element tensor (``weights.numel() * weights.element_size()``).
 
-    >>> check_gpt2_attention_memory(2_360_064, 12 * 1024 * 1024 * 4)
-    ✅ Correct: 2,360,064 parameters; 12 heads × 1024 × 1024 float32 weights = 50,331,648 bytes (48 MiB).
+    >>> check_gpt2_attention_memory(12 * 1024 * 1024 * 4)
+    ✅ Correct: 12 heads × 1024 × 1024 float32 weights = 50,331,648 bytes (48 MiB).
     True
-    >>> check_gpt2_attention_memory(2_360_064, 1024 * 1024 * 4)
+    >>> check_gpt2_attention_memory(1024 * 1024 * 4)
     ❌ Not yet: 4,194,304 bytes is one head's weights; each of the 12 heads keeps its own
     False
     """
-    num_params = _whole_number(num_params, "num_params")
     weights_bytes = _whole_number(weights_bytes, "weights_bytes")
-    _expect_gpt2_count(num_params, 4 * GPT2_SMALL["d_out"] ** 2 + GPT2_SMALL["d_out"])
     d, heads, tokens = GPT2_SMALL["d_out"], GPT2_SMALL["num_heads"], GPT2_SMALL["context_length"]
     b = weights_bytes
     expect(b != GPT2_WEIGHTS_BYTES / 2**20, f"{b:g} is the size in MiB; weights_bytes counts bytes: × 2**20")
@@ -317,10 +315,8 @@ def check_gpt2_attention_memory(num_params: int, weights_bytes: int) -> str:
     expect(b != heads * tokens * tokens, f"{b:,} counts numbers, not bytes: a float32 number takes 4 bytes")
     expect(b != heads * tokens * tokens * 8, f"{b:,} bytes uses 8 bytes a number (float64); float32 takes 4")
     half = heads * tokens * (tokens + 1) // 2 * 4
-    expect(b != half, f"{b:,} bytes keeps only the unmasked half; the explicit path stores the full matrix")
+    expect(b != half, f"{b:,} bytes keeps only the unmasked half; the tensor holds the full matrix, zeros included")
     expect(b != heads * d * d * 4, f"{b:,} bytes uses the {d} features; the weights are tokens × tokens")
     expect(b == GPT2_WEIGHTS_BYTES, f"{b:,} bytes is not it: one {tokens} × {tokens} float32 matrix per head")
-    return (
-        f"{int(num_params):,} parameters; {heads} heads × {tokens} × {tokens} float32 weights "
-        f"= {GPT2_WEIGHTS_BYTES:,} bytes ({GPT2_WEIGHTS_BYTES // 2**20} MiB)."
-    )
+    mib = GPT2_WEIGHTS_BYTES // 2**20
+    return f"{heads} heads × {tokens} × {tokens} float32 weights = {GPT2_WEIGHTS_BYTES:,} bytes ({mib} MiB)."
