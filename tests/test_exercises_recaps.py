@@ -49,12 +49,14 @@ def _right_answers() -> dict:
     torch.nn.functional.binary_cross_entropy(torch.sigmoid(w1 * x1), torch.tensor(1.0)).backward()
     t = torch.tensor([[1, 2, 3], [4, 5, 6]])
     loader = torch.utils.data.DataLoader(list(range(10)), batch_size=4)
+    generator = torch.Generator().manual_seed(0)
+    scores = (torch.randn(20000, 100, generator=generator) * torch.randn(20000, 100, generator=generator)).sum(-1)
     return {
         "check_recap2_onehot": (7000, float(torch.dist(two_words[0], two_words[1]))),
         "check_recap2_split": (len(helpers.split_text("Well, well--it's late.")),),
         "check_recap2_vocab_id": (vocab["sat"],),
         "check_recap2_v2_ids": (helpers.SimpleTokenizerV2(vocab).encode("the dog sat"),),
-        "check_recap2_bpe_pieces": (6,),
+        "check_recap2_bpe_pieces": (len("éclair".encode()),),
         "check_recap2_windows": (len(windows), windows[1][1]),
         "check_recap2_batches": (len(_dataset_windows(210, 6, 6)) // 8, (8, 6)),
         "check_recap2_embedding": (emb.weight.numel(), tuple(emb(torch.zeros(2, 5, dtype=torch.long)).shape)),
@@ -62,7 +64,7 @@ def _right_answers() -> dict:
             tuple(pos(torch.arange(10)).shape),
             tuple((torch.zeros(3, 10, 64) + pos(torch.arange(10))).shape),
         ),
-        "check_recap2_relative": ("C",),
+        "check_recap2_relative": ([p + 2 for p in (3, 4, 5)], 5 - 3),
         "check_recap3_attention_weights": (5 * 12, float(torch.softmax(torch.zeros(12), dim=0)[0])),
         "check_recap3_context_vector": ((torch.softmax(x[2] @ x.T, dim=0) @ x).tolist(),),
         "check_recap3_normalise": (2 / (2 - 1 + 0), torch.softmax(torch.tensor([2.0, -1.0, 0.0]), dim=0)[0]),
@@ -71,7 +73,7 @@ def _right_answers() -> dict:
             tuple(v2(torch.rand(7, 5)).shape),
             sum(p.numel() for p in v2.parameters()),
         ),
-        "check_recap3_scaled_score": (12.0 / math.sqrt(16),),
+        "check_recap3_scaled_score": (scores.std(), (scores / math.sqrt(100)).std()),
         "check_recap3_causal_line": ("D",),
         "check_recap3_masked_count": (int(torch.triu(torch.ones(7, 7), diagonal=1).sum()),),
         "check_recap3_dropout": (0.3 / (1 - 0.2), 0.3),
@@ -90,8 +92,19 @@ def _right_answers() -> dict:
         "check_recapa_loop": ("B",),
         "check_recapa_state_dict": (len(NeuralNetwork(2, 2).state_dict()),),
         "check_recapa_shards": (len(list(_sampler(7, 3, 0))), 3 * len(list(_sampler(7, 3, 0)))),
-        "check_recapa_ddp_gradient": ((0.6 + 0.2) / 2,),
+        "check_recapa_ddp_gradient": (_ddp_step(1.0, 0.5, [0.6, 0.2]),),
     }
+
+
+def _ddp_step(weight: float, lr: float, rank_grads: list[float]) -> float:
+    """One SGD step on each rank after an all-reduce that averages the ranks' gradients (what DDP does)."""
+    weights = [torch.nn.Parameter(torch.tensor(weight)) for _ in rank_grads]
+    mean = torch.tensor(rank_grads).mean()
+    for w in weights:
+        w.grad = mean.clone()
+        torch.optim.SGD([w], lr=lr).step()
+    assert all(torch.equal(w, weights[0]) for w in weights)
+    return weights[0].item()
 
 
 def _sampler(num_examples: int, world_size: int, rank: int):
@@ -168,8 +181,9 @@ def test_the_causal_line_question_is_what_the_masks_do():
         ("check_recap2_embedding", (50257 * 768, (2, 5)), "whole row"),
         ("check_recap2_embedding", (50257, (2, 5, 768)), "table_params"),
         ("check_recap2_positions", ((256, 64), (3, 10, 64)), "whole table"),
-        ("check_recap2_relative", ("A",), "one kind only"),
-        ("check_recap2_relative", ("E",), "one of A, B, C, D"),
+        ("check_recap2_bpe_pieces", (6,), "count bytes"),
+        ("check_recap2_relative", ([3, 4, 5], 2), "one row per index"),
+        ("check_recap2_relative", ([5, 6, 7], 4), "offset"),
         ("check_recap3_attention_weights", (12, 1 / 12), "every output step"),
         ("check_recap3_attention_weights", (60, 1.0), "sum to 1"),
         ("check_recap3_context_vector", ([2 / 3, 2 / 3],), "divides by the sum"),
@@ -178,16 +192,19 @@ def test_the_causal_line_question_is_what_the_masks_do():
         ("check_recap3_normalise", (2.0, 0.6667), "softmax_first"),
         ("check_recap3_selfattention_shapes", ((7, 7), (7, 5), 45), "projected to d_out"),
         ("check_recap3_selfattention_shapes", ((7, 7), (7, 3), 15), "three projections"),
-        ("check_recap3_scaled_score", (0.75,), "not by d_k"),
-        ("check_recap3_causal_line", ("B",), "nothing from the future leaks"),
+        ("check_recap3_scaled_score", (100.0, 1.0), "variance of the sum"),
+        ("check_recap3_scaled_score", (10.0, 0.1), "once"),
+        ("check_recap3_causal_line", ("B",), "T = 3"),
         ("check_recap3_masked_count", (28,), "diagonal stays visible"),
         ("check_recap3_dropout", (0.24, 0.3), "scaled up"),
         ("check_recap3_dropout", (0.375, 0.375), "eval mode"),
         ("check_recap3_wrapper_shape", ((2, 6, 4),), "concatenated"),
         ("check_recap3_mha", (4, (2, 3, 5, 5), 432), "bias"),
         ("check_recap3_mha", (12, (2, 3, 5, 5), 444), "head_dim"),
-        ("check_recapa_mps", ("A",), "NVIDIA"),
+        ("check_recapa_mps", ("A",), "built with MPS"),
+        ("check_recapa_mps", ("mps",), "device_choice"),
         ("check_recapa_tensor", (torch.float32, (3, 3)), "Python ints"),
+        ("check_recapa_tensor", (None, None), "product_dtype is None"),
         ("check_recapa_tensor", ("int64", (3, 3)), "torch dtype"),
         ("check_recapa_chain_rule", (0.538,), "negative"),
         ("check_recapa_accumulate", (4.0,), "still in .grad"),
@@ -196,7 +213,8 @@ def test_the_causal_line_question_is_what_the_masks_do():
         ("check_recapa_loop", ("D",), "clears the late gradient"),
         ("check_recapa_state_dict", (3,), "more than one tensor"),
         ("check_recapa_shards", (2, 7), "rounded up"),
-        ("check_recapa_ddp_gradient", (0.8,), "does not add"),
+        ("check_recapa_ddp_gradient", (0.6,), "added"),
+        ("check_recapa_ddp_gradient", (0.7,), "same gradient"),
     ],
 )
 def test_a_typical_wrong_answer_gets_its_hint(name, answer, hint, capsys):

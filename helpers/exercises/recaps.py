@@ -27,6 +27,7 @@ from helpers.exercises.answers import (
     integer_answer,
     ints_answer,
     letter_answer,
+    placeholder,
     real_answer,
     sequence_answer,
     shape_answer,
@@ -111,11 +112,12 @@ def check_recap2_v2_ids(v2_ids: object) -> str:
 
 @checker
 def check_recap2_bpe_pieces(max_pieces: object) -> str:
-    """2.5: at most how many GPT-2 tokens an unseen 6-letter ASCII word becomes."""
+    """2.5: at most how many GPT-2 tokens an unseen 6-letter word with one "é" becomes."""
     answer = integer_answer(max_pieces, "max_pieces")
     expect(answer != 1, "max_pieces: an unseen word has no entry of its own; it is spelled in smaller pieces")
-    expect(answer == 6, "max_pieces: what is the smallest piece BPE's vocabulary always contains, and how many?")
-    return "6: in the worst case one token per byte, and every byte is in the vocabulary, so nothing is unknown."
+    expect(answer != 6, "max_pieces: count bytes, not letters: how many bytes is é in UTF-8?")
+    expect(answer == 7, "max_pieces: what is the smallest piece BPE's vocabulary always contains, and how many?")
+    return "7: é is 2 bytes in UTF-8; at worst one token per byte, and every byte is in the vocabulary."
 
 
 @checker
@@ -162,16 +164,13 @@ def check_recap2_positions(pos_shape: object, input_shape: object) -> str:
 
 
 @checker
-def check_recap2_relative(position_choice: object) -> str:
-    """2.8: which statement about position embeddings is right (a letter)."""
-    hints = {
-        "A": "position_choice: GPT models use one kind only; which one did chapter 2 build?",
-        "B": "position_choice: a token's embedding is the same row wherever it stands",
-        "D": "position_choice: GPT's position vectors are rows of an nn.Embedding, like the token rows",
-    }
-    letter = letter_answer(position_choice, "position_choice")
-    expect(letter == "C", hints.get(letter, ""))
-    return "C: an absolute table gives each index its own row; a relative scheme sees only offsets, which a move keeps."
+def check_recap2_relative(new_rows: object, offset: object) -> str:
+    """2.8: a phrase at positions 3-5 moves two tokens later: its pos_emb rows, and its first-to-last offset."""
+    rows, gap = ints_answer(new_rows, "new_rows"), integer_answer(offset, "offset")
+    expect(rows != [3, 4, 5], "new_rows: the table has one row per index; at which indices does the phrase sit now?")
+    expect(rows == [5, 6, 7], "new_rows: add the move to each of the positions 3, 4, 5")
+    expect(gap == 2, "offset: the last token's position minus the first's, before and after the move")
+    return "rows 5, 6, 7: new absolute vectors; the offset (2) is the same, and a relative scheme sees only that."
 
 
 # --- chapter 3 ------------------------------------------------------------------------------------------------
@@ -227,21 +226,23 @@ def check_recap3_selfattention_shapes(weights_shape: object, context_shape: obje
 
 
 @checker
-def check_recap3_scaled_score(scaled_score: object) -> str:
-    """3.4: a query·key score of 12.0 with d_k = 16, after scaling."""
-    value = real_answer(scaled_score, "scaled_score")
-    expect(not close_to(value, 0.75), "scaled_score: divide by the square root of d_k, not by d_k")
-    expect(close_to(value, 3.0), "scaled_score: the score divided by √d_k")
-    return "12 / √16 = 3.0."
+def check_recap3_scaled_score(unscaled_std: object, scaled_std: object) -> str:
+    """3.4: the spread (std) of q·k for random unit-variance q, k with d_k = 100, before and after scaling (±10%)."""
+    unscaled, scaled = real_answer(unscaled_std, "unscaled_std"), real_answer(scaled_std, "scaled_std")
+    expect(abs(unscaled - 100) > 10, "unscaled_std: 100 is the variance of the sum; the std is its square root")
+    expect(abs(unscaled - 10) <= 1, "unscaled_std: q·k adds d_k products, each of variance 1")
+    expect(abs(scaled - 0.1) > 0.01, "scaled_std: dividing by √d_k divides the std by √d_k, once")
+    expect(abs(scaled - 1) <= 0.1, "scaled_std: the unscaled std divided by √d_k")
+    return "about 10 (the std of a sum of 100 unit-variance products is √100), and about 1 after ÷√d_k at any d_k."
 
 
 @checker
 def check_recap3_causal_line(causal_choice: object) -> str:
     """3.5: which of four masking lines lets a token see later tokens (a letter)."""
     hints = {
-        "A": "causal_choice: A hides exactly the keys after each query; it is the book's mask",
-        "B": "causal_choice: B hides too much (its first row keeps no key: NaN), but nothing from the future leaks",
-        "C": "causal_choice: C zeroes the later weights and renormalises: the same weights as A",
+        "A": "causal_choice: print A's mask for T = 3: which (query, key) entries does it hide?",
+        "B": "causal_choice: print B's mask for T = 3: is any key after its query left visible?",
+        "C": "causal_choice: print C's tril(ones(3, 3)) and the weights it keeps for T = 3",
     }
     letter = letter_answer(causal_choice, "causal_choice")
     expect(letter == "D", hints.get(letter, ""))
@@ -292,17 +293,22 @@ def check_recap3_mha(head_dim: object, weights_shape: object, num_params: object
 
 
 @checker
-def check_recapa_mps(mps_choice: object) -> str:
+def check_recapa_mps(device_choice: object) -> str:
     """A.1/A.9: which line says whether PyTorch can use an Apple-silicon GPU (a letter)."""
-    hints = {"A": "mps_choice: CUDA is NVIDIA's", "C": "mps_choice: that is a version string", "D": "mps_choice: no"}
-    letter = letter_answer(mps_choice, "mps_choice")
+    hints = {
+        "A": "device_choice: a PyTorch can be built with MPS and still run where there is no Apple GPU",
+        "C": "device_choice: does naming a device check anything? Try it on a machine without one",
+        "D": "device_choice: what is the default device unless you set it?",
+    }
+    letter = letter_answer(device_choice, "device_choice")
     expect(letter == "B", hints.get(letter, ""))
-    return "B: torch.backends.mps.is_available()."
+    return "B: torch.backends.mps.is_available(); is_built() only says this PyTorch was compiled with MPS."
 
 
 @checker
 def check_recapa_tensor(product_dtype: object, product_shape: object) -> str:
     """A.2: t = torch.tensor([[1, 2, 3], [4, 5, 6]]): the dtype and shape of t.T @ t."""
+    placeholder(product_dtype, "product_dtype", "a torch dtype, such as torch.float32")
     shape = shape_answer(product_shape, "product_shape")
     expect(isinstance(product_dtype, torch.dtype), "product_dtype: give a torch dtype, such as torch.float32")
     expect(product_dtype == torch.int64, "product_dtype: what dtype do Python ints become?")
@@ -379,9 +385,16 @@ def check_recapa_shards(per_rank: object, padded_total: object) -> str:
 
 
 @checker
-def check_recapa_ddp_gradient(ddp_gradient: object) -> str:
-    """A.9.3: two ranks with gradients 0.6 and 0.2 for one weight: the gradient every rank applies."""
-    value = real_answer(ddp_gradient, "ddp_gradient")
-    expect(not close_to(value, 0.8), "ddp_gradient: DDP does not add the ranks' gradients")
-    expect(close_to(value, 0.4), "ddp_gradient: the all-reduce averages over the ranks")
-    return "0.4, the average, on every rank: the ranks stay identical."
+def check_recapa_ddp_gradient(weight_after: object) -> str:
+    """A.9.3: w = 1.0, SGD lr 0.5, two ranks with gradients 0.6 and 0.2: w on every rank after one step."""
+    value = real_answer(weight_after, "weight_after")
+    expect(
+        not close_to(value, 0.6),
+        "weight_after: that steps with the two gradients added; what does A.9's all-reduce compute?",
+    )
+    expect(
+        not (close_to(value, 0.7) or close_to(value, 0.9)),
+        "weight_after: after the all-reduce every rank holds the same gradient, so every rank the same weight",
+    )
+    expect(close_to(value, 0.8), "weight_after: w − lr · g, with g the one gradient the ranks agree on")
+    return "1.0 − 0.5 · (0.6 + 0.2)/2 = 0.8 on both ranks: the mean keeps the ranks identical."
