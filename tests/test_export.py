@@ -434,7 +434,8 @@ def test_the_ansi_filter_writes_nbconverts_html(pieces):
     try:
         theirs = nbconvert_ansi2html(text)
     except IndexError:  # nbconvert fails on an extended colour without its numbers ("\x1b[38m"); we drop the code
-        assert re.sub("<[^>]*>", "", ours) == markupsafe.escape(strip_ansi(text))
+        # nbconvert escapes the HTML first and reads the codes after, so the visible text is that order's too.
+        assert re.sub("<[^>]*>", "", ours) == strip_ansi(markupsafe.escape(text))
     else:
         assert ours == theirs
 
