@@ -226,7 +226,7 @@ class AttentionExplorer:
             x, w_query, w_key, w_value, scale=self.scale, causal=self.causal, dropout=self.dropout
         )
         if self._display is not None:
-            self._display.update(self.figure())
+            self._display.update(png(self.figure()))
 
     def figure(self) -> Figure:
         """The weights heatmap and the context vectors for the current settings (a new figure)."""
@@ -295,7 +295,7 @@ class AttentionExplorer:
         bundle = self.controls()._repr_mimebundle_()
         bundle["text/plain"] = CONTROLS_TEXT  # stable for nbval, readable where widgets cannot run
         display(bundle, raw=True)
-        self._display = display(self.figure(), display_id=True)
+        self._display = display(png(self.figure()), display_id=True)
 
 
 def explore_attention(
@@ -326,3 +326,20 @@ __all__ = [
     "head_projections",
     "sentence_inputs",
 ]
+
+
+def png(fig: Figure):
+    """``fig`` as a PNG image for IPython's display, whatever matplotlib backend the kernel has (none imported).
+
+    A bare ``Figure`` shows as its text repr unless pyplot's inline backend was loaded first.
+
+    >>> png(Figure(figsize=(1, 1))).format
+    'png'
+    """
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
